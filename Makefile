@@ -1,0 +1,70 @@
+# The two commands of the README: `make run` and `make test`.
+SHELL := /bin/bash
+PYTHON_VERSION := 3.12
+VENV := .venv
+PY := $(VENV)/bin/python
+MANAGE := $(PY) manage.py
+HOST ?= 127.0.0.1
+PORT ?= 8000
+IDP_PORT ?= 8010
+
+.PHONY: run test setup venv node messages migrate demo bench lint format clean idp worker
+
+$(VENV)/.installed: pyproject.toml
+	@command -v python$(PYTHON_VERSION) >/dev/null || { echo "Python $(PYTHON_VERSION) is required (see .python-version)"; exit 1; }
+	test -x $(PY) || python$(PYTHON_VERSION) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check uv
+	$(VENV)/bin/uv pip install --quiet -p $(PY) -r pyproject.toml --extra dev
+	touch $@
+
+node_modules/.installed: package.json
+	npm install --no-audit --no-fund --loglevel=error
+	touch $@
+
+venv: $(VENV)/.installed
+node: node_modules/.installed
+
+messages: venv
+	$(MANAGE) compilemessages --ignore=.venv --ignore=node_modules -v 0
+
+migrate: venv
+	$(MANAGE) migrate --noinput -v 0
+
+setup: venv node messages migrate
+
+demo: setup
+	$(MANAGE) seed_demo
+
+# Serve the platform on http://127.0.0.1:8000 with the demo OpenID provider beside it.
+run: demo
+	@echo "Demo OpenID provider on http://$(HOST):$(IDP_PORT); platform on http://$(HOST):$(PORT)"
+	@PORT=$(IDP_PORT) SITE_URL=http://$(HOST):$(PORT) node accounts/demo_idp/server.mjs & idp=$$!; \
+	trap "kill $$idp 2>/dev/null" EXIT INT TERM; \
+	OIDC_ISSUER=http://$(HOST):$(IDP_PORT) SITE_URL=http://$(HOST):$(PORT) $(MANAGE) runserver $(HOST):$(PORT)
+
+idp: node
+	PORT=$(IDP_PORT) node accounts/demo_idp/server.mjs
+
+worker: setup
+	$(MANAGE) db_worker
+
+# Unit, integration and realtime tests first; browser tests in their own process.
+test: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/pytest -m "not browser" -p no:randomly
+	$(VENV)/bin/pytest -m browser; status=$$?; if [ $$status -eq 5 ]; then exit 0; else exit $$status; fi
+
+bench: setup
+	$(PY) -m bench.run
+
+lint: venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: venv
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+clean:
+	rm -rf $(VENV) node_modules var

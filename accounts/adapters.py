@@ -1,0 +1,165 @@
+"""allauth's hooks, delegating to ``accounts.services``.
+
+Sign-in is through the consortium IAM only. Accounts are keyed on the IAM's
+``sub`` (allauth's social account uid), never joined by e-mail. The IAM's
+claims are re-applied at every sign-in.
+"""
+
+import contextvars
+import logging
+from typing import Any
+
+import jwt
+import requests
+from allauth.account.adapter import DefaultAccountAdapter
+from allauth.core.exceptions import ImmediateHttpResponse
+from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
+from django.conf import settings
+from django.shortcuts import render
+
+from accounts import services
+from accounts.claims import merged_claims
+from accounts.models import AuditEntry, User
+
+logger = logging.getLogger(__name__)
+
+# The raw ID token of the token response being handled: allauth keeps only its
+# decoded claims, and relying-party logout needs the token itself.
+_raw_id_token: contextvars.ContextVar[str] = contextvars.ContextVar("raw_id_token", default="")
+
+
+def _remember_id_token(response: requests.Response, *args: Any, **kwargs: Any) -> None:
+    if response.request.method != "POST" or not response.ok:
+        return
+    try:
+        token = response.json().get("id_token")
+    except (ValueError, AttributeError):
+        return
+    if isinstance(token, str):
+        _raw_id_token.set(token)
+
+
+def refusal_response(request, refusal: services.SignInRefused, status: int = 403):
+    return render(
+        request,
+        "accounts/sign_in_refused.html",
+        {"reason": refusal.reason, "organisation": refusal.organisation},
+        status=status,
+    )
+
+
+class AccountAdapter(DefaultAccountAdapter):
+    def is_open_for_signup(self, request) -> bool:
+        # Accounts are made by the IAM sign-in only (or, for development, when
+        # local passwords are explicitly enabled).
+        return not settings.SOCIALACCOUNT_ONLY
+
+    def post_login(self, request, user, *, signal_kwargs=None, **kwargs):
+        response = super().post_login(request, user, signal_kwargs=signal_kwargs, **kwargs)
+        sociallogin = (signal_kwargs or {}).get("sociallogin")
+        if sociallogin is not None:
+            id_token = _raw_id_token.get()
+            claims = _token_claims(id_token)
+            if claims.get("sub") != sociallogin.account.uid:
+                id_token, claims = "", sociallogin.account.extra_data.get("id_token") or {}
+            services.sign_in_session_record(
+                user=user,
+                session_key=request.session.session_key or "",
+                subject=sociallogin.account.uid,
+                id_token=id_token,
+                sid=str(claims.get("sid") or ""),
+            )
+        if user.preferred_language:
+            response.set_cookie(
+                settings.LANGUAGE_COOKIE_NAME,
+                user.preferred_language,
+                samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+                secure=settings.LANGUAGE_COOKIE_SECURE,
+            )
+        return response
+
+
+def _token_claims(id_token: str) -> dict[str, Any]:
+    if not id_token:
+        return {}
+    try:
+        # Verified by allauth already; read here only to pair it with its account.
+        return jwt.decode(id_token, options={"verify_signature": False})
+    except jwt.PyJWTError:
+        return {}
+
+
+def _profile(sociallogin) -> services.IAMProfile:
+    """The IAM profile of this sign-in, resolved once."""
+    profile = getattr(sociallogin, "_iam_profile", None)
+    if profile is None:
+        profile = services.iam_profile_from_claims(
+            subject=sociallogin.account.uid,
+            claims=merged_claims(sociallogin.account.extra_data),
+        )
+        sociallogin._iam_profile = profile
+    return profile
+
+
+class SocialAccountAdapter(DefaultSocialAccountAdapter):
+    def get_requests_session(self):
+        session = super().get_requests_session()
+        session.hooks["response"].append(_remember_id_token)
+        return session
+
+    def is_open_for_signup(self, request, sociallogin) -> bool:
+        return True
+
+    def is_auto_signup_allowed(self, request, sociallogin) -> bool:
+        return True
+
+    def pre_social_login(self, request, sociallogin) -> None:
+        """Refuse before anything is written when the IAM names no active member."""
+        try:
+            profile = _profile(sociallogin)
+            if (
+                not sociallogin.is_existing
+                and User.objects.filter(email__iexact=profile.email).exists()
+            ):
+                raise services.SignInRefused("email_in_use")
+        except services.SignInRefused as refusal:
+            services.audit_record(
+                action=AuditEntry.Action.SIGN_IN_REFUSED,
+                target=f"sub:{sociallogin.account.uid}",
+                summary=refusal.reason,
+                data={"organisation": refusal.organisation},
+            )
+            raise ImmediateHttpResponse(refusal_response(request, refusal)) from refusal
+        if sociallogin.is_existing:
+            services.user_apply_iam_profile(user=sociallogin.user, profile=profile, is_new=False)
+
+    def populate_user(self, request, sociallogin, data):
+        user = super().populate_user(request, sociallogin, data)
+        try:
+            profile = _profile(sociallogin)
+        except services.SignInRefused:
+            # pre_social_login refuses it before anything is saved.
+            return user
+        user.username = services.username_for_subject(profile.subject)
+        user.email = profile.email
+        user.display_name = profile.display_name
+        user.organisation = profile.organisation
+        return user
+
+    def save_user(self, request, sociallogin, form=None):
+        user = super().save_user(request, sociallogin, form)
+        return services.user_apply_iam_profile(
+            user=user, profile=_profile(sociallogin), is_new=True
+        )
+
+    def on_authentication_error(
+        self, request, provider, error=None, exception=None, extra_context=None
+    ):
+        logger.warning("IAM sign-in failed: %s %r", error, exception)
+        services.audit_record(
+            action=AuditEntry.Action.SIGN_IN_REFUSED,
+            summary=f"{error}: {exception!r}"[:500],
+        )
+        return super().on_authentication_error(
+            request, provider, error=error, exception=exception, extra_context=extra_context
+        )

@@ -1,0 +1,298 @@
+"""Writes for people, organisations, roles, sign-in sessions and the audit log."""
+
+import hashlib
+import logging
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.sessions.backends.base import SessionBase
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.utils import timezone
+from django.utils.module_loading import import_string
+from django.utils.text import slugify
+
+from accounts.claims import organisation_candidates, roles_from_claims
+from accounts.models import AuditEntry, Language, Organisation, SignInSession, User, UserRole
+from live.broadcast import broadcast_on_commit, user_group
+
+logger = logging.getLogger(__name__)
+
+SESSION_ENDED = "session.ended"
+
+
+class SignInRefused(Exception):
+    """The IAM's claims do not allow a sign-in here; ``reason`` says why."""
+
+    def __init__(self, reason: str, organisation: str = ""):
+        super().__init__(reason)
+        self.reason = reason
+        self.organisation = organisation
+
+
+@dataclass(frozen=True)
+class IAMProfile:
+    """What the platform takes from the IAM at every sign-in."""
+
+    subject: str
+    email: str
+    display_name: str
+    organisation: Organisation
+    roles: frozenset[str]
+    preferred_language: str | None
+    preferred_handle: str = ""
+
+
+def audit_record(
+    *,
+    action: str,
+    actor: User | None = None,
+    target: str = "",
+    summary: str = "",
+    data: Mapping[str, Any] | None = None,
+) -> AuditEntry:
+    """Append an entry to the audit log."""
+    return AuditEntry.objects.create(
+        action=action,
+        actor=actor if actor is not None and actor.pk else None,
+        target=target[:200],
+        summary=summary[:500],
+        data=dict(data or {}),
+    )
+
+
+def iam_profile_from_claims(*, subject: str, claims: Mapping[str, Any]) -> IAMProfile:
+    """Resolve the claims to an active organisation and platform roles.
+
+    Raises ``SignInRefused`` when no active member organisation is named.
+    """
+    candidates = organisation_candidates(claims)
+    if not candidates:
+        raise SignInRefused("no_organisation")
+    organisations = {
+        key: organisation
+        for organisation in Organisation.objects.all()
+        for key in (organisation.slug.lower(), organisation.business_id.lower())
+        if key
+    }
+    known = [organisations[c] for c in candidates if c in organisations]
+    if not known:
+        raise SignInRefused("unknown_organisation", organisation=candidates[0])
+    organisation = next((o for o in known if o.is_active), None)
+    if organisation is None:
+        raise SignInRefused("inactive_organisation", organisation=known[0].name)
+    email = str(claims.get("email") or "").strip().lower()
+    if not email:
+        raise SignInRefused("no_email")
+    name = str(
+        claims.get("name")
+        or " ".join(filter(None, [claims.get("given_name"), claims.get("family_name")]))
+        or claims.get("preferred_username")
+        or email.split("@")[0]
+    )
+    locale = str(claims.get("locale") or "")[:2].lower()
+    return IAMProfile(
+        subject=subject,
+        email=email,
+        display_name=name[:150],
+        organisation=organisation,
+        roles=frozenset(roles_from_claims(claims)),
+        preferred_language=locale if locale in Language.values else None,
+        preferred_handle=str(claims.get("preferred_username") or ""),
+    )
+
+
+def username_for_subject(subject: str) -> str:
+    digest = hashlib.sha256(subject.encode()).hexdigest()[:24]
+    return f"iam-{digest}"
+
+
+def handle_for(wish: str, user: User) -> str:
+    """A unique @handle for ``user``, as close to ``wish`` as is free."""
+    base = slugify(wish.split("@")[0].replace(".", " "))[:50] or "member"
+    taken_by_organisation = set(Organisation.objects.values_list("slug", flat=True))
+    candidate, n = base, 1
+    while (
+        candidate in taken_by_organisation
+        or User.objects.filter(handle=candidate).exclude(pk=user.pk).exists()
+    ):
+        n += 1
+        candidate = f"{base}{n}"
+    return candidate
+
+
+def user_apply_iam_profile(*, user: User, profile: IAMProfile, is_new: bool) -> User:
+    """Make the member's organisation, roles and name what the IAM says.
+
+    Runs at every sign-in, so the IAM stays the source of truth: a role
+    removed there is removed here. Writes ``User``, ``UserRole`` and audit
+    entries for changed roles or organisation; sends ``access.changed`` to the
+    member's open websockets so they re-check their subscriptions.
+    """
+    with transaction.atomic():
+        previous_organisation = user.organisation
+        user.email = profile.email
+        user.display_name = profile.display_name
+        user.organisation = profile.organisation
+        if is_new and profile.preferred_language:
+            user.preferred_language = profile.preferred_language
+        if not user.username:
+            user.username = username_for_subject(profile.subject)
+        if not user.handle:
+            user.handle = handle_for(profile.preferred_handle or profile.display_name, user)
+        is_admin = "platform_admin" in profile.roles
+        user.is_staff = is_admin
+        user.is_superuser = is_admin
+        user.full_clean(exclude=["password", "feed_token"])
+        user.save()
+
+        current = set(UserRole.objects.filter(user=user).values_list("role", flat=True))
+        added = profile.roles - current
+        removed = current - profile.roles
+        if removed:
+            UserRole.objects.filter(user=user, role__in=removed).delete()
+        UserRole.objects.bulk_create([UserRole(user=user, role=role) for role in sorted(added)])
+        user.__dict__.pop("role_set", None)
+
+        if (added or removed) and not (is_new and not removed):
+            audit_record(
+                action=AuditEntry.Action.ROLES_CHANGED,
+                actor=user,
+                target=f"user:{user.pk}",
+                summary=f"+{sorted(added)} -{sorted(removed)}",
+                data={"added": sorted(added), "removed": sorted(removed)},
+            )
+        if previous_organisation is not None and previous_organisation != profile.organisation:
+            audit_record(
+                action=AuditEntry.Action.ORGANISATION_CHANGED,
+                actor=user,
+                target=f"user:{user.pk}",
+                summary=f"{previous_organisation.slug} -> {profile.organisation.slug}",
+            )
+        if added or removed or previous_organisation != profile.organisation:
+            broadcast_on_commit(user_group(user.pk), "access.changed", {})
+    return user
+
+
+def sign_in_session_record(
+    *, user: User, session_key: str, subject: str, id_token: str, sid: str
+) -> SignInSession:
+    """Remember which IAM session (``sid``) and ID token a platform session has."""
+    session, _ = SignInSession.objects.update_or_create(
+        session_key=session_key,
+        defaults={"user": user, "subject": subject, "id_token": id_token, "sid": sid},
+    )
+    audit_record(action=AuditEntry.Action.SIGN_IN, actor=user, target=f"user:{user.pk}")
+    return session
+
+
+def sign_in_session_end(*, session_key: str, user: User | None) -> SignInSession | None:
+    """Forget the link of a platform session that signs out; returns it if there was one."""
+    sign_in = SignInSession.objects.filter(session_key=session_key).first()
+    if sign_in is not None:
+        SignInSession.objects.filter(pk=sign_in.pk).delete()
+    if user is not None and user.is_authenticated:
+        audit_record(action=AuditEntry.Action.SIGN_OUT, actor=user, target=f"user:{user.pk}")
+    return sign_in
+
+
+def _session_store(session_key: str) -> SessionBase:
+    from django.conf import settings
+
+    engine = import_string(f"{settings.SESSION_ENGINE}.SessionStore")
+    return engine(session_key=session_key)
+
+
+def sessions_end_by_iam(*, subject: str, sid: str) -> int:
+    """End the platform sessions the IAM ended (back-channel logout).
+
+    Deletes the sessions linked to ``sid`` (or, without one, every session of
+    ``subject``), writes an audit entry and tells the member's open websockets
+    to close. Returns the number of sessions ended.
+    """
+    sign_ins = SignInSession.objects.select_related("user")
+    if sid:
+        sign_ins = sign_ins.filter(sid=sid)
+        if subject:
+            sign_ins = sign_ins.filter(subject=subject)
+    elif subject:
+        sign_ins = sign_ins.filter(subject=subject)
+    else:
+        raise PermissionDenied("A logout token names a sid or a sub.")
+    ended = list(sign_ins)
+    with transaction.atomic():
+        for sign_in in ended:
+            _session_store(sign_in.session_key).delete()
+            broadcast_on_commit(
+                user_group(sign_in.user_id), SESSION_ENDED, {}, session_key=sign_in.session_key
+            )
+            audit_record(
+                action=AuditEntry.Action.BACKCHANNEL_LOGOUT,
+                actor=sign_in.user,
+                target=f"user:{sign_in.user_id}",
+            )
+        SignInSession.objects.filter(pk__in=[s.pk for s in ended]).delete()
+    return len(ended)
+
+
+def profile_update(
+    *,
+    actor: User,
+    user: User,
+    title: str,
+    preferred_language: str,
+    notification_email: str,
+    expertise: Iterable[str],
+) -> User:
+    """Update the fields a member keeps themself (name, e-mail and roles come from the IAM)."""
+    if actor.pk != user.pk:
+        raise PermissionDenied
+    with transaction.atomic():
+        user.title = title
+        user.preferred_language = preferred_language
+        user.notification_email = notification_email
+        user.full_clean(exclude=["password"])
+        user.save(update_fields=["title", "preferred_language", "notification_email"])
+        user.expertise.set([tag.strip() for tag in expertise if tag.strip()], clear=True)
+    return user
+
+
+def feed_token_renew(*, user: User) -> str:
+    from accounts.models import new_feed_token
+
+    user.feed_token = new_feed_token()
+    user.save(update_fields=["feed_token"])
+    return user.feed_token
+
+
+def member_anonymise(*, actor: User, user: User) -> User:
+    """Anonymise a departed member; their posts remain as "former member of <city>".
+
+    Only platform admins. Clears personal fields, roles, sessions and tags.
+    """
+    if not actor.is_platform_admin:
+        raise PermissionDenied
+    with transaction.atomic():
+        user.email = f"former-{user.pk}@anonymised.invalid"
+        user.username = f"former-{user.pk}"
+        user.display_name = ""
+        user.first_name = ""
+        user.last_name = ""
+        user.title = ""
+        user.is_active = False
+        user.is_staff = False
+        user.is_superuser = False
+        user.anonymised_at = timezone.now()
+        user.set_unusable_password()
+        user.save()
+        user.expertise.clear()
+        UserRole.objects.filter(user=user).delete()
+        user.socialaccount_set.all().delete()
+        for sign_in in SignInSession.objects.filter(user=user):
+            _session_store(sign_in.session_key).delete()
+        SignInSession.objects.filter(user=user).delete()
+        audit_record(
+            action=AuditEntry.Action.MEMBER_ANONYMISED, actor=actor, target=f"user:{user.pk}"
+        )
+    return user

@@ -1,0 +1,50 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+from django.views.generic import TemplateView
+from django.views.i18n import JavaScriptCatalog
+from wagtail import urls as wagtail_urls
+from wagtail.admin import urls as wagtailadmin_urls
+from wagtail.documents import urls as wagtaildocs_urls
+
+from accounts import views as account_views
+from frontend import views as frontend_views
+
+handler403 = "frontend.views.permission_denied"
+handler404 = "frontend.views.page_not_found"
+handler500 = "frontend.views.server_error"
+
+urlpatterns = [
+    path("healthz", frontend_views.healthz, name="healthz"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
+    path("sign-in/", account_views.sign_in, name="sign_in"),
+    path("sign-out/", account_views.sign_out, name="sign_out"),
+    path("accounts/oidc/<str:provider_id>/login/", account_views.iam_login, name="iam_login"),
+    path(
+        "accounts/oidc/backchannel-logout/",
+        account_views.backchannel_logout,
+        name="backchannel_logout",
+    ),
+    path("accounts/logout/", account_views.sign_out),
+    path("accounts/", include("allauth.urls")),
+    path("django-admin/", admin.site.urls),
+    path("admin/", include(wagtailadmin_urls)),
+    path("documents/", include(wagtaildocs_urls)),
+    path(
+        "accessibility/",
+        TemplateView.as_view(template_name="frontend/accessibility.html"),
+        name="accessibility_statement",
+    ),
+    path("search/", include("search.urls")),
+    path("", include("accounts.urls")),
+    path("forum/", include("forum.urls")),
+    path("needs/", include("needs_registry.urls")),
+]
+
+if settings.DEBUG:
+    from django.conf.urls.static import static
+
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+
+urlpatterns += [path("", include(wagtail_urls))]

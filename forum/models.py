@@ -1,0 +1,411 @@
+"""Categories, threads, posts, reactions, reading state, notifications and moderation."""
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
+from taggit.managers import TaggableManager
+from taggit.models import TaggedItemBase
+
+from accounts.models import Organisation
+
+
+class Domain(models.TextChoices):
+    """Municipal domains shared by the forum and the needs registry."""
+
+    ADMINISTRATION = "administration", _("Administration")
+    SOCIAL_HEALTH = "social_health", _("Social and health")
+    EDUCATION_CULTURE = "education_culture", _("Education and culture")
+    TECHNICAL_ENVIRONMENT = "technical_environment", _("Technical and environment")
+    FINANCE = "finance", _("Finance")
+    HR = "hr", _("HR")
+    ICT = "ict", _("ICT")
+
+
+class Publicity(models.TextChoices):
+    """Publicity class in the sense of the Finnish Act on the Openness of Government Activities."""
+
+    PUBLIC = "public", _("Public")
+    INTERNAL = "internal", _("Internal to the consortium")
+    CONFIDENTIAL = "confidential", _("Confidential")
+
+
+class Category(models.Model):
+    parent = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children"
+    )
+    slug = models.SlugField(unique=True)
+    name_fi = models.CharField(_("name in Finnish"), max_length=120)
+    name_sv = models.CharField(_("name in Swedish"), max_length=120)
+    name_en = models.CharField(_("name in English"), max_length=120)
+    description_fi = models.TextField(_("description in Finnish"), blank=True)
+    description_sv = models.TextField(_("description in Swedish"), blank=True)
+    description_en = models.TextField(_("description in English"), blank=True)
+    domain = models.CharField(_("domain"), max_length=32, choices=Domain, blank=True)
+    position = models.PositiveIntegerField(default=0)
+    read_roles = models.JSONField(
+        _("readable by roles"),
+        default=list,
+        blank=True,
+        help_text=_("Empty: every member may read."),
+    )
+    read_organisations = models.ManyToManyField(
+        Organisation,
+        verbose_name=_("readable by organisations"),
+        blank=True,
+        related_name="+",
+        help_text=_("Empty: members of every organisation may read."),
+    )
+    start_roles = models.JSONField(
+        _("threads started by roles"),
+        default=list,
+        blank=True,
+        help_text=_("Empty: everyone who may read may start threads."),
+    )
+    default_publicity = models.CharField(
+        _("default publicity"), max_length=16, choices=Publicity, default=Publicity.INTERNAL
+    )
+
+    class Meta:
+        ordering = ["position", "name_fi"]
+        verbose_name = _("category")
+        verbose_name_plural = _("categories")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def _localised(self, field: str) -> str:
+        language = (translation.get_language() or "fi")[:2]
+        return getattr(self, f"{field}_{language}", "") or getattr(self, f"{field}_fi")
+
+    @property
+    def name(self) -> str:
+        return self._localised("name")
+
+    @property
+    def description(self) -> str:
+        return self._localised("description")
+
+    @property
+    def is_restricted(self) -> bool:
+        return bool(self.read_roles) or bool(self.restricted_organisation_ids)
+
+    @property
+    def restricted_organisation_ids(self) -> frozenset[int]:
+        cache = getattr(self, "_prefetched_objects_cache", {})
+        if "read_organisations" in cache:
+            return frozenset(o.pk for o in cache["read_organisations"])
+        if not hasattr(self, "_read_organisation_ids"):
+            self._read_organisation_ids = frozenset(
+                self.read_organisations.values_list("pk", flat=True)
+            )
+        return self._read_organisation_ids
+
+
+class TaggedThread(TaggedItemBase):
+    content_object = models.ForeignKey("Thread", on_delete=models.CASCADE)
+
+
+class Thread(models.Model):
+    category = models.ForeignKey(
+        Category, verbose_name=_("category"), on_delete=models.PROTECT, related_name="threads"
+    )
+    title = models.CharField(_("title"), max_length=200)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="threads"
+    )
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    tags = TaggableManager(through=TaggedThread, verbose_name=_("tags"), blank=True)
+    publicity = models.CharField(
+        _("publicity"), max_length=16, choices=Publicity, default=Publicity.INTERNAL
+    )
+    is_pinned = models.BooleanField(_("pinned"), default=False)
+    is_locked = models.BooleanField(_("locked"), default=False)
+    is_hidden = models.BooleanField(_("hidden by a moderator"), default=False)
+    solution = models.ForeignKey(
+        "Post", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    need = models.ForeignKey(
+        "needs_registry.Need",
+        verbose_name=_("need"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="threads",
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    last_activity_at = models.DateTimeField(default=timezone.now)
+    post_count = models.PositiveIntegerField(default=0)
+    last_post_number = models.PositiveIntegerField(default=0)
+    event_seq = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-is_pinned", "-last_activity_at", "-id"]
+        indexes = [
+            models.Index(
+                fields=["category", "-is_pinned", "-last_activity_at", "-id"],
+                name="thread_category_activity",
+            ),
+            models.Index(fields=["-last_activity_at", "-id"], name="thread_activity"),
+        ]
+        verbose_name = _("thread")
+        verbose_name_plural = _("threads")
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("forum:thread_detail", args=[self.pk])
+
+
+class Post(models.Model):
+    thread = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="posts")
+    number = models.PositiveIntegerField()
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="posts"
+    )
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    body = models.TextField(_("message"))
+    html = models.TextField()
+    reply_to = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="replies"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    edited_at = models.DateTimeField(null=True, blank=True)
+    deleted_at = models.DateTimeField(null=True, blank=True)
+    deleted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    is_hidden = models.BooleanField(_("hidden by a moderator"), default=False)
+    reaction_counts = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["thread", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["thread", "number"], name="post_number_unique")
+        ]
+        verbose_name = _("post")
+        verbose_name_plural = _("posts")
+
+    def __str__(self) -> str:
+        return f"{self.thread} #{self.number}"
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("forum:post_permalink", args=[self.pk])
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None
+
+
+class PostRevision(models.Model):
+    """An earlier text of an edited post, kept and shown as its history."""
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="revisions")
+    body = models.TextField()
+    html = models.TextField()
+    edited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.post} ({self.created_at:%Y-%m-%d %H:%M})"
+
+
+class ReactionKind(models.TextChoices):
+    THUMBS_UP = "thumbs_up", _("Thumbs up")
+    HEART = "heart", _("Thanks")
+    IDEA = "idea", _("Good idea")
+    CELEBRATE = "celebrate", _("Celebrate")
+    SAME_HERE = "same_here", _("Same here")
+
+
+REACTION_SYMBOLS = {
+    ReactionKind.THUMBS_UP: "👍",
+    ReactionKind.HEART: "❤️",
+    ReactionKind.IDEA: "💡",
+    ReactionKind.CELEBRATE: "🎉",
+    ReactionKind.SAME_HERE: "🙋",
+}
+
+
+class Reaction(models.Model):
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="reactions")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=16, choices=ReactionKind)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["post", "user", "kind"], name="reaction_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} on {self.post}"
+
+
+def attachment_path(instance: "Attachment", filename: str) -> str:
+    return f"attachments/{timezone.now():%Y/%m}/{instance.token}/{filename}"
+
+
+class Attachment(models.Model):
+    post = models.ForeignKey(
+        Post, on_delete=models.CASCADE, null=True, blank=True, related_name="attachments"
+    )
+    uploader = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    token = models.CharField(max_length=32, unique=True)
+    file = models.FileField(upload_to=attachment_path, max_length=300)
+    original_name = models.CharField(max_length=200)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return self.original_name
+
+    @property
+    def is_image(self) -> bool:
+        return self.content_type.startswith("image/")
+
+
+class Draft(models.Model):
+    """What a member is writing, kept on the server while they write."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    thread = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="+")
+    body = models.TextField(blank=True)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "thread"], name="draft_unique")]
+
+    def __str__(self) -> str:
+        return f"draft of {self.user} in {self.thread}"
+
+
+class ThreadEvent(models.Model):
+    """The stored log of a thread's live events, so reconnecting clients catch up."""
+
+    thread = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="+")
+    seq = models.PositiveBigIntegerField()
+    frame = models.TextField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["thread", "seq"], name="thread_event_seq_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.thread_id}#{self.seq}"
+
+
+class ReadState(models.Model):
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    thread = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="read_states")
+    last_read_number = models.PositiveIntegerField(default=0)
+    read_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "thread"], name="read_state_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.user} read {self.thread} to #{self.last_read_number}"
+
+
+class Watch(models.Model):
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    thread = models.ForeignKey(
+        Thread, on_delete=models.CASCADE, null=True, blank=True, related_name="watches"
+    )
+    category = models.ForeignKey(
+        Category, on_delete=models.CASCADE, null=True, blank=True, related_name="watches"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "thread"], name="watch_thread_unique"),
+            models.UniqueConstraint(fields=["user", "category"], name="watch_category_unique"),
+            models.CheckConstraint(
+                condition=models.Q(thread__isnull=False) ^ models.Q(category__isnull=False),
+                name="watch_one_target",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} watches {self.thread or self.category}"
+
+
+class Notification(models.Model):
+    class Kind(models.TextChoices):
+        REPLY = "reply", _("New post in a thread you watch")
+        MENTION = "mention", _("You were mentioned")
+        ORGANISATION_MENTION = "organisation_mention", _("Your organisation was mentioned")
+        QUOTE = "quote", _("Your post was quoted")
+        NEW_THREAD = "new_thread", _("New thread in a category you watch")
+        NEED_STATUS = "need_status", _("Status of a need changed")
+        NEED_DECISION = "need_decision", _("Decision on a need")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    kind = models.CharField(max_length=32, choices=Kind)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    thread = models.ForeignKey(Thread, on_delete=models.CASCADE, null=True, related_name="+")
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, null=True, related_name="+")
+    need = models.ForeignKey(
+        "needs_registry.Need", on_delete=models.CASCADE, null=True, related_name="+"
+    )
+    text = models.CharField(max_length=300)
+    url = models.CharField(max_length=300)
+    created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "read_at"], name="notification_unread")]
+
+    def __str__(self) -> str:
+        return self.text
+
+
+class Flag(models.Model):
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="flags")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    reason = models.CharField(_("reason"), max_length=500)
+    created_at = models.DateTimeField(default=timezone.now)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    resolution = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["post", "user"],
+                condition=models.Q(resolved_at__isnull=True),
+                name="flag_open_unique",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.post}: {self.reason}"

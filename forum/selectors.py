@@ -1,0 +1,210 @@
+"""Reads for the forum. Query counts stay constant whatever the size."""
+
+from django.core.paginator import Page, Paginator
+from django.db.models import (
+    Count,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
+from django.db.models.functions import Coalesce
+from django.http import Http404
+
+from accounts.models import User
+from forum import permissions
+from forum.models import (
+    Category,
+    Draft,
+    Flag,
+    Notification,
+    Post,
+    Reaction,
+    ReadState,
+    Thread,
+    ThreadEvent,
+    Watch,
+)
+
+THREADS_PER_PAGE = 30
+POSTS_PER_PAGE = 50
+
+
+def category_list(*, viewer: User) -> list[Category]:
+    """Categories the viewer may read, with their thread counts, parents first."""
+    ids = permissions.readable_category_ids(viewer)
+    categories = Category.objects.annotate(
+        thread_count=Count("threads", filter=Q(threads__is_hidden=False))
+    ).prefetch_related("read_organisations")
+    if ids is not None:
+        categories = categories.filter(pk__in=ids)
+    categories = list(categories.order_by("position", "name_fi"))
+    by_parent: dict[int | None, list[Category]] = {}
+    for category in categories:
+        by_parent.setdefault(category.parent_id, []).append(category)
+    ordered: list[Category] = []
+
+    def walk(parent_id, depth):
+        for category in by_parent.get(parent_id, []):
+            category.depth = depth
+            ordered.append(category)
+            walk(category.pk, depth + 1)
+
+    walk(None, 0)
+    known = {c.pk for c in ordered}
+    ordered.extend(c for c in categories if c.pk not in known)
+    return ordered
+
+
+def category_get_for_viewer(*, viewer: User, slug: str) -> Category:
+    try:
+        category = Category.objects.prefetch_related("read_organisations").get(slug=slug)
+    except Category.DoesNotExist:
+        raise Http404 from None
+    if not permissions.can_read_category(viewer, category):
+        raise Http404
+    return category
+
+
+def _threads_for(viewer: User) -> QuerySet[Thread]:
+    threads = (
+        Thread.objects.filter(permissions.readable_thread_filter(viewer))
+        .select_related("author", "organisation", "category", "author__organisation")
+        .prefetch_related("tags")
+    )
+    if viewer.is_authenticated:
+        last_read = ReadState.objects.filter(thread=OuterRef("pk"), user=viewer).values(
+            "last_read_number"
+        )[:1]
+        threads = threads.annotate(
+            last_read_number=Coalesce(Subquery(last_read, output_field=IntegerField()), Value(-1))
+        )
+    return threads
+
+
+def thread_list(
+    *, viewer: User, category: Category | None = None, tag: str = "", page: int = 1
+) -> Page:
+    threads = _threads_for(viewer)
+    if category is not None:
+        threads = threads.filter(category=category)
+    if tag:
+        threads = threads.filter(tags__name__iexact=tag)
+    threads = threads.order_by("-is_pinned", "-last_activity_at", "-id")
+    paginator = Paginator(threads, THREADS_PER_PAGE)
+    return paginator.get_page(page)
+
+
+def thread_list_latest(*, viewer: User, limit: int = 5) -> list[Thread]:
+    return list(_threads_for(viewer).order_by("-last_activity_at", "-id")[:limit])
+
+
+def thread_get_for_viewer(*, viewer: User, pk: int) -> Thread:
+    try:
+        thread = Thread.objects.select_related(
+            "category", "author", "organisation", "need", "solution", "solution__author"
+        ).get(pk=pk)
+    except Thread.DoesNotExist:
+        raise Http404 from None
+    if not permissions.can_read_thread(viewer, thread):
+        raise Http404
+    return thread
+
+
+def post_page(*, viewer: User, thread: Thread, page: int | str = 1) -> Page:
+    """One page of a thread's posts, with everything a post shows, in constant queries."""
+    posts = (
+        Post.objects.filter(thread=thread)
+        .select_related(
+            "author", "author__organisation", "organisation", "reply_to", "reply_to__author"
+        )
+        .prefetch_related("attachments")
+        .annotate(revision_count=Count("revisions"))
+        .order_by("number")
+    )
+    if viewer.is_authenticated:
+        posts = posts.prefetch_related(
+            Prefetch(
+                "reactions",
+                queryset=Reaction.objects.filter(user=viewer),
+                to_attr="viewer_reactions",
+            )
+        )
+    paginator = Paginator(posts, POSTS_PER_PAGE)
+    if page == "last":
+        page = paginator.num_pages
+    return paginator.get_page(page)
+
+
+def page_of_post(*, post: Post) -> int:
+    return (post.number - 1) // POSTS_PER_PAGE + 1
+
+
+def post_get_for_viewer(*, viewer: User, pk: int) -> Post:
+    try:
+        post = Post.objects.select_related("thread", "thread__category", "author").get(pk=pk)
+    except Post.DoesNotExist:
+        raise Http404 from None
+    if not permissions.can_read_thread(viewer, post.thread):
+        raise Http404
+    return post
+
+
+def read_state_for(*, viewer: User, thread: Thread) -> int:
+    if not viewer.is_authenticated:
+        return thread.last_post_number
+    state = ReadState.objects.filter(user=viewer, thread=thread).first()
+    return state.last_read_number if state else 0
+
+
+def draft_for(*, viewer: User, thread: Thread) -> str:
+    if not viewer.is_authenticated:
+        return ""
+    draft = Draft.objects.filter(user=viewer, thread=thread).first()
+    return draft.body if draft else ""
+
+
+def is_watching(
+    *, viewer: User, thread: Thread | None = None, category: Category | None = None
+) -> bool:
+    if not viewer.is_authenticated:
+        return False
+    return Watch.objects.filter(user=viewer, thread=thread, category=category).exists()
+
+
+def events_after(*, thread_id: int, seq: int, limit: int = 500) -> list[tuple[int, str]]:
+    """Stored frames of a thread after ``seq``, oldest first, for a catching-up client."""
+    return list(
+        ThreadEvent.objects.filter(thread_id=thread_id, seq__gt=seq)
+        .order_by("seq")
+        .values_list("seq", "frame")[:limit]
+    )
+
+
+def notification_unread_count(*, user: User) -> int:
+    return Notification.objects.filter(user=user, read_at__isnull=True).count()
+
+
+def notification_list(*, user: User, limit: int = 100) -> list[Notification]:
+    return list(
+        Notification.objects.filter(user=user)
+        .select_related("actor", "actor__organisation")
+        .order_by("-created_at", "-id")[:limit]
+    )
+
+
+def flag_queue(*, viewer: User) -> list[Flag]:
+    if not permissions.can_moderate(viewer):
+        raise Http404
+    return list(
+        Flag.objects.filter(resolved_at__isnull=True)
+        .select_related("post", "post__thread", "post__author", "user")
+        .order_by("created_at")
+    )
+
+
+def revisions_for(*, viewer: User, post: Post) -> list:
+    return list(post.revisions.select_related("edited_by").order_by("-created_at"))

@@ -1,0 +1,69 @@
+"""Background tasks of the forum: notification e-mails."""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.tasks import task
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+
+
+@task()
+def send_notification_email(user_id: int) -> int:
+    """E-mail a member's unsent notifications (immediate preference); returns how many."""
+    return _send(user_id, digest=False)
+
+
+@task()
+def send_daily_digests() -> int:
+    """E-mail each member who wants a daily digest their unsent notifications of the day."""
+    from accounts.models import NotificationEmail, User
+
+    sent = 0
+    since = timezone.now() - timedelta(days=7)
+    users = User.objects.filter(
+        notification_email=NotificationEmail.DAILY,
+        is_active=True,
+        notifications__emailed_at__isnull=True,
+        notifications__read_at__isnull=True,
+        notifications__created_at__gte=since,
+    ).distinct()
+    for user in users:
+        sent += _send(user.pk, digest=True)
+    return sent
+
+
+def _send(user_id: int, *, digest: bool) -> int:
+    from accounts.models import User
+    from forum.models import Notification
+
+    with transaction.atomic():
+        user = User.objects.get(pk=user_id)
+        pending = list(
+            Notification.objects.select_for_update()
+            .filter(user=user, emailed_at__isnull=True, read_at__isnull=True)
+            .order_by("created_at")
+        )
+        if not pending or not user.email or not user.is_active:
+            return 0
+        with translation.override(user.preferred_language):
+            subject = render_to_string(
+                "forum/email/notifications_subject.txt",
+                {"count": len(pending), "digest": digest},
+            ).strip()
+            body = render_to_string(
+                "forum/email/notifications.txt",
+                {
+                    "user": user,
+                    "notifications": pending,
+                    "site_url": settings.SITE_URL,
+                    "digest": digest,
+                },
+            )
+        send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email])
+        Notification.objects.filter(pk__in=[n.pk for n in pending]).update(
+            emailed_at=timezone.now()
+        )
+    return len(pending)

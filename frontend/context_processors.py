@@ -1,0 +1,15 @@
+from django.conf import settings
+
+
+def site(request):
+    user = getattr(request, "user", None)
+    unread = 0
+    if user is not None and user.is_authenticated:
+        from forum.selectors import notification_unread_count
+
+        unread = notification_unread_count(user=user)
+    return {
+        "site_name": "Open Cities",
+        "unread_notifications": unread,
+        "debug": settings.DEBUG,
+    }

@@ -1,0 +1,235 @@
+// Progressive enhancement: live thread updates, presence, typing, drafts
+// and notification counts. Every page works without this file.
+
+const csrfToken = () => document.querySelector("input[name=csrfmiddlewaretoken]")?.value ?? "";
+
+function post(url, data) {
+  return fetch(url, {
+    method: "POST",
+    headers: { "X-CSRFToken": csrfToken(), Accept: "application/json" },
+    body: new URLSearchParams(data),
+    credentials: "same-origin",
+  });
+}
+
+function announce(text) {
+  const region = document.getElementById("live-announcer");
+  if (!region) return;
+  region.textContent = "";
+  window.setTimeout(() => { region.textContent = text; }, 50);
+}
+
+function fromHTML(html) {
+  const template = document.createElement("template");
+  template.innerHTML = html.trim();
+  return template.content.firstElementChild;
+}
+
+class LiveConnection {
+  constructor(url) {
+    this.url = url;
+    this.handlers = new Map();
+    this.threads = new Map(); // thread id -> last seq seen
+    this.retry = 500;
+    this.open();
+  }
+
+  on(type, handler) { this.handlers.set(type, handler); }
+
+  open() {
+    const scheme = window.location.protocol === "https:" ? "wss" : "ws";
+    this.socket = new WebSocket(`${scheme}://${window.location.host}${this.url}`);
+    this.socket.addEventListener("open", () => {
+      this.retry = 500;
+      for (const [thread, seq] of this.threads) this.send({ type: "subscribe", thread, after: seq });
+      this.pinger = window.setInterval(() => this.send({ type: "ping" }), 30000);
+    });
+    this.socket.addEventListener("message", (message) => {
+      let event;
+      try { event = JSON.parse(message.data); } catch { return; }
+      if (event.seq !== undefined && event.thread !== undefined) {
+        const last = this.threads.get(event.thread) ?? 0;
+        if (event.seq <= last) return; // seen already
+        this.threads.set(event.thread, event.seq);
+      }
+      this.handlers.get(event.type)?.(event);
+    });
+    this.socket.addEventListener("close", (close) => {
+      window.clearInterval(this.pinger);
+      if (close.code === 4401 || close.code === 4403) return;
+      window.setTimeout(() => this.open(), this.retry);
+      this.retry = Math.min(this.retry * 2, 15000);
+    });
+  }
+
+  send(message) {
+    if (this.socket.readyState === WebSocket.OPEN) this.socket.send(JSON.stringify(message));
+  }
+
+  subscribe(thread, seq) {
+    this.threads.set(thread, seq);
+    this.send({ type: "subscribe", thread, after: seq });
+  }
+}
+
+function setUnread(count) {
+  const badge = document.querySelector("[data-unread-count]");
+  if (!badge) return;
+  badge.textContent = String(count);
+  badge.hidden = count === 0;
+}
+
+function setupThread(live) {
+  const posts = document.getElementById("posts");
+  if (!posts) return;
+  const thread = Number(posts.dataset.threadId);
+  const onLastPage = posts.dataset.onLastPage === "1";
+  const presence = document.querySelector("[data-presence]");
+  const typing = document.querySelector("[data-typing]");
+  let typingTimer;
+
+  const replacePost = (event) => {
+    const current = posts.querySelector(`[data-post-id="${event.post}"]`);
+    if (!current) return;
+    const fresh = fromHTML(event.html);
+    const controls = current.querySelector(".post-controls");
+    if (controls && !fresh.classList.contains("is-deleted")) fresh.append(controls);
+    current.replaceWith(fresh);
+  };
+
+  live.on("post.created", (event) => {
+    if (!onLastPage) return;
+    if (posts.querySelector(`[data-post-id="${event.post}"]`)) return;
+    const element = fromHTML(event.html);
+    posts.append(element);
+    const author = element.querySelector(".post-author")?.textContent?.trim() ?? "";
+    announce(`${document.documentElement.lang === "fi" ? "Uusi viesti" : document.documentElement.lang === "sv" ? "Nytt inlägg" : "New post"}: ${author}`);
+    if (document.visibilityState === "visible") {
+      post(`/forum/t/${thread}/read/`, { number: event.number });
+    }
+  });
+  live.on("post.edited", replacePost);
+  live.on("post.deleted", replacePost);
+  live.on("post.reactions", (event) => {
+    const box = posts.querySelector(`[data-post-id="${event.post}"] [data-reactions]`);
+    if (!box) return;
+    box.replaceChildren(...Object.entries(event.counts).map(([kind, count]) => {
+      const span = document.createElement("span");
+      span.className = "reaction-count";
+      span.dataset.kind = kind;
+      const symbol = document.querySelector(`button.reaction[data-kind="${kind}"]`)?.textContent ?? kind;
+      span.textContent = `${symbol.trim()} ${count}`;
+      return span;
+    }));
+  });
+  live.on("thread.updated", () => {});
+  live.on("presence", (event) => {
+    if (!presence) return;
+    presence.hidden = event.viewers.length === 0;
+    presence.textContent = `${presence.dataset.label ?? "👀"} ${event.viewers.join(", ")}`;
+  });
+  live.on("typing", (event) => {
+    if (!typing) return;
+    typing.textContent = `${event.name} …`;
+    window.clearTimeout(typingTimer);
+    typingTimer = window.setTimeout(() => { typing.textContent = ""; }, 5000);
+  });
+  live.subscribe(thread, Number(posts.dataset.lastSeq));
+
+  const form = document.querySelector("[data-reply-form]");
+  const textarea = form?.querySelector("textarea");
+  if (!form || !textarea) return;
+  let draftTimer;
+  let lastTyping = 0;
+  textarea.addEventListener("input", () => {
+    const now = Date.now();
+    if (now - lastTyping > 3000) {
+      lastTyping = now;
+      live.send({ type: "typing", thread });
+    }
+    window.clearTimeout(draftTimer);
+    draftTimer = window.setTimeout(() => post(form.dataset.draftUrl, { body: textarea.value }), 1500);
+  });
+  form.addEventListener("submit", async (submit) => {
+    if (form.querySelector("input[type=file]")?.files.length) return; // let the browser upload
+    submit.preventDefault();
+    const button = form.querySelector("button[type=submit]");
+    button.disabled = true;
+    try {
+      const response = await fetch(form.action, {
+        method: "POST",
+        headers: { Accept: "application/json" },
+        body: new FormData(form),
+        credentials: "same-origin",
+      });
+      if (response.ok) {
+        textarea.value = "";
+        form.querySelector(".field-errors")?.remove();
+        if (!onLastPage) window.location.assign(form.action.replace("/reply/", "/?page=last"));
+      } else {
+        form.submit(); // the server renders the errors and keeps the text
+      }
+    } finally {
+      button.disabled = false;
+    }
+  });
+}
+
+function setupInlineForms() {
+  for (const form of document.querySelectorAll("form[data-inline]")) {
+    form.addEventListener("submit", async (submit) => {
+      submit.preventDefault();
+      await fetch(form.action, {
+        method: "POST",
+        headers: { Accept: "application/json" },
+        body: new FormData(form),
+        credentials: "same-origin",
+      });
+    });
+  }
+  for (const button of document.querySelectorAll("button.reaction")) {
+    button.dataset.kind = button.closest("form")?.querySelector("input[name=kind]")?.value ?? "";
+  }
+}
+
+function setupSuggestions() {
+  const input = document.querySelector("input[data-suggest-url]");
+  if (!input) return;
+  const list = document.createElement("ul");
+  list.id = "search-suggestions";
+  list.className = "suggestions";
+  list.setAttribute("role", "listbox");
+  list.hidden = true;
+  input.setAttribute("aria-controls", list.id);
+  input.setAttribute("aria-autocomplete", "list");
+  input.after(list);
+  let timer;
+  input.addEventListener("input", () => {
+    window.clearTimeout(timer);
+    timer = window.setTimeout(async () => {
+      if (input.value.trim().length < 2) { list.hidden = true; return; }
+      const response = await fetch(`${input.dataset.suggestUrl}?q=${encodeURIComponent(input.value)}`);
+      const data = await response.json();
+      list.replaceChildren(...data.results.map((result) => {
+        const item = document.createElement("li");
+        item.setAttribute("role", "option");
+        const link = document.createElement("a");
+        link.href = result.url;
+        link.textContent = result.title;
+        item.append(link);
+        return item;
+      }));
+      list.hidden = data.results.length === 0;
+    }, 200);
+  });
+}
+
+const body = document.body;
+setupInlineForms();
+setupSuggestions();
+if (body.dataset.liveUrl) {
+  const live = new LiveConnection(body.dataset.liveUrl);
+  live.on("notifications.count", (event) => setUnread(event.unread));
+  setupThread(live);
+  window.openCitiesLive = live;
+}

@@ -1,0 +1,1 @@
+"""Live events: how services hand events to the websocket consumers."""

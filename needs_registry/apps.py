@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class NeedsRegistryConfig(AppConfig):
+    name = "needs_registry"
+    verbose_name = _("Needs registry")

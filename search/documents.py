@@ -1,0 +1,116 @@
+"""What the search index holds for each thread, post and need."""
+
+import re
+from html import unescape
+from typing import Any
+
+from search.models import SearchDocument
+from search.text import index_terms
+
+TAG_RE = re.compile(r"<[^>]+>")
+
+
+def plain_text(html: str) -> str:
+    return unescape(TAG_RE.sub(" ", html or "")).strip()
+
+
+def document_for(kind: str, object_id: int) -> dict[str, Any] | None:
+    """The indexed fields of one object, or None when it is gone (or a deleted post)."""
+    from forum.models import Post, Thread
+    from needs_registry.models import Need
+
+    if kind == SearchDocument.Kind.THREAD:
+        thread = (
+            Thread.objects.select_related("author", "organisation")
+            .prefetch_related("tags")
+            .filter(pk=object_id)
+            .first()
+        )
+        if thread is None:
+            return None
+        return {
+            "title": thread.title,
+            "body": "",
+            "url": thread.get_absolute_url(),
+            "category_id": thread.category_id,
+            "thread_id": thread.pk,
+            "publicity": thread.publicity,
+            "is_hidden": thread.is_hidden,
+            "domain": thread.category.domain,
+            "organisation_id": thread.organisation_id,
+            "organisation_slug": thread.organisation.slug if thread.organisation else "",
+            "author_id": thread.author_id,
+            "author_name": thread.author.public_name,
+            "tags": " ".join(t.name for t in thread.tags.all()),
+            "created_at": thread.created_at,
+        }
+    if kind == SearchDocument.Kind.POST:
+        post = (
+            Post.objects.select_related("thread", "thread__category", "author", "organisation")
+            .filter(pk=object_id)
+            .first()
+        )
+        if post is None or post.is_deleted:
+            return None
+        thread = post.thread
+        return {
+            "title": thread.title,
+            "body": plain_text(post.html),
+            "url": post.get_absolute_url(),
+            "category_id": thread.category_id,
+            "thread_id": thread.pk,
+            "publicity": thread.publicity,
+            "is_hidden": thread.is_hidden or post.is_hidden,
+            "domain": thread.category.domain,
+            "organisation_id": post.organisation_id,
+            "organisation_slug": post.organisation.slug if post.organisation else "",
+            "author_id": post.author_id,
+            "author_name": post.author.public_name,
+            "tags": "",
+            "created_at": post.created_at,
+        }
+    if kind == SearchDocument.Kind.NEED:
+        need = (
+            Need.objects.select_related("organisation", "contact")
+            .prefetch_related("tags")
+            .filter(pk=object_id)
+            .first()
+        )
+        if need is None:
+            return None
+        return {
+            "title": need.title,
+            "body": "\n".join(
+                [
+                    need.problem,
+                    need.desired_outcome,
+                    need.affected_processes,
+                    need.current_systems,
+                    need.open_source_candidates,
+                ]
+            ),
+            "url": need.get_absolute_url(),
+            "need_status": need.status,
+            "draft_organisation_id": need.organisation_id if need.is_draft else None,
+            "domain": need.domain,
+            "organisation_id": need.organisation_id,
+            "organisation_slug": need.organisation.slug,
+            "author_id": need.created_by_id,
+            "author_name": need.contact.public_name,
+            "tags": " ".join(t.name for t in need.tags.all()),
+            "created_at": need.created_at,
+        }
+    raise ValueError(f"unknown kind {kind!r}")
+
+
+def document_store(kind: str, object_id: int) -> SearchDocument | None:
+    """Bring the database index's document of one object up to date."""
+    fields = document_for(kind, object_id)
+    if fields is None:
+        SearchDocument.objects.filter(kind=kind, object_id=object_id).delete()
+        return None
+    fields["terms"] = index_terms(fields["title"], fields["body"], fields["tags"])
+    document, _ = SearchDocument.objects.update_or_create(
+        kind=kind, object_id=object_id, defaults=fields
+    )
+    return document

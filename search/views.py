@@ -1,0 +1,33 @@
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+
+from search import service
+from search.forms import SearchForm
+
+
+def search(request: HttpRequest) -> HttpResponse:
+    form = SearchForm(request.GET or None)
+    page = None
+    if form.is_valid() and form.cleaned_data["q"]:
+        data = form.cleaned_data
+        filters = service.SearchFilters(
+            kinds=[data["kind"]] if data["kind"] else [],
+            domain=data["domain"],
+            need_status=data["need_status"],
+            organisation=data["organisation"],
+            tag=data["tag"],
+            date_from=data["date_from"],
+            date_to=data["date_to"],
+        )
+        page = service.search(
+            viewer=request.user, query=data["q"], filters=filters, page=request.GET.get("page", 1)
+        )
+    return render(request, "search/search.html", {"form": form, "page": page})
+
+
+def suggest(request: HttpRequest) -> JsonResponse:
+    query = request.GET.get("q", "")[:200]
+    results = service.suggest(viewer=request.user, query=query)
+    return JsonResponse(
+        {"results": [{"title": d.title, "url": d.url, "kind": d.kind} for d in results]}
+    )
