@@ -56,7 +56,10 @@ def category():
 
 def test_thread_create_writes_thread_first_post_and_watch(author, category):
     thread = services.thread_create(
-        actor=author, category=category, title="Yhteinen IAM", body="Aloitetaan **nyt**.",
+        actor=author,
+        category=category,
+        title="Yhteinen IAM",
+        body="Aloitetaan **nyt**.",
         tags=["iam", " tunnistus "],
     )
 
@@ -69,8 +72,9 @@ def test_thread_create_writes_thread_first_post_and_watch(author, category):
     assert Watch.objects.filter(user=author, thread=thread).exists()
 
 
-def test_post_create_sends_event_only_after_commit(author, category, sent,
-                                                   django_capture_on_commit_callbacks):
+def test_post_create_sends_event_only_after_commit(
+    author, category, sent, django_capture_on_commit_callbacks
+):
     thread = services.thread_create(actor=author, category=category, title="T", body="first")
     sent.clear()
     replier = UserFactory()
@@ -90,13 +94,11 @@ def test_post_create_sends_event_only_after_commit(author, category, sent,
     assert json.loads(stored.frame) == event
 
 
-def test_rolled_back_post_sends_nothing(author, category, sent,
-                                       django_capture_on_commit_callbacks):
+def test_rolled_back_post_sends_nothing(author, category, sent, django_capture_on_commit_callbacks):
     thread = services.thread_create(actor=author, category=category, title="T", body="first")
     sent.clear()
-    with django_capture_on_commit_callbacks(execute=True):
-        with pytest.raises(ValidationError):
-            services.post_create(actor=author, thread=thread, body="   ")
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(ValidationError):
+        services.post_create(actor=author, thread=thread, body="   ")
     assert frames(sent) == []
     assert thread.posts.count() == 1
 
@@ -109,7 +111,9 @@ def test_mentions_and_replies_notify(author, category, pori, django_capture_on_c
         thread = services.thread_create(actor=author, category=category, title="T", body="Hei")
         first = thread.posts.get()
         reply = services.post_create(
-            actor=colleague, thread=thread, body="Kiitos @maija! Kysytään @kajaani myös.",
+            actor=colleague,
+            thread=thread,
+            body="Kiitos @maija! Kysytään @kajaani myös.",
             reply_to=first,
         )
 
@@ -126,8 +130,9 @@ def test_notifications_skip_members_who_cannot_read(author, pori):
     restricted = CategoryFactory(slug="sg", read_roles=[Role.STEERING_GROUP])
     steering = UserFactory(organisation=pori, handle="timo", roles=[Role.STEERING_GROUP])
     outsider = UserFactory(handle="olli")
-    thread = services.thread_create(actor=steering, category=restricted, title="T",
-                                    body="@olli @maija")
+    thread = services.thread_create(
+        actor=steering, category=restricted, title="T", body="@olli @maija"
+    )
     assert thread.pk
     assert not Notification.objects.filter(user=outsider).exists()
     assert not Notification.objects.filter(user=author).exists()
@@ -154,8 +159,7 @@ def test_others_cannot_edit_but_moderators_can_and_are_audited(author, category)
         services.post_edit(actor=UserFactory(), post=post, body="hacked")
     moderator = UserFactory(roles=[Role.MODERATOR])
     services.post_edit(actor=moderator, post=post, body="tidied")
-    assert AuditEntry.objects.filter(action=AuditEntry.Action.MODERATION,
-                                     actor=moderator).exists()
+    assert AuditEntry.objects.filter(action=AuditEntry.Action.MODERATION, actor=moderator).exists()
 
 
 def test_reaction_toggles_and_counts(author, category):
@@ -198,9 +202,11 @@ def test_drafts_are_kept_and_cleared_by_posting(author, category):
     assert draft_for(viewer=author, thread=thread) == ""
 
 
-PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00"
-       b"\x00\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N"
-       b"\x00\x00\x00\x00IEND\xaeB`\x82")
+PNG = (
+    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00"
+    b"\x00\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N"
+    b"\x00\x00\x00\x00IEND\xaeB`\x82"
+)
 
 
 def test_attachment_type_is_checked_on_content(author):
@@ -212,7 +218,9 @@ def test_attachment_type_is_checked_on_content(author):
     with pytest.raises(ValidationError):
         services.attachment_upload(
             actor=author,
-            upload=SimpleUploadedFile("report.pdf", b"MZ\x90\x00 not a pdf", content_type="application/pdf"),
+            upload=SimpleUploadedFile(
+                "report.pdf", b"MZ\x90\x00 not a pdf", content_type="application/pdf"
+            ),
         )
 
 
