@@ -1,0 +1,98 @@
+"""End to end over real sockets: two Daphne processes sharing Redis."""
+
+import asyncio
+import json
+import re
+
+import pytest
+import requests
+import websockets
+from django.test import Client
+
+from forum import services
+from tests.factories import CategoryFactory, OrganisationFactory, UserFactory
+
+pytestmark = pytest.mark.realtime
+
+
+def browser_for(user, site: str) -> requests.Session:
+    client = Client()
+    client.force_login(user)
+    session = requests.Session()
+    session.cookies.set("sessionid", client.cookies["sessionid"].value, domain="127.0.0.1")
+    session.headers["Referer"] = site + "/"
+    return session
+
+
+def reply(browser: requests.Session, site: str, thread_id: int, body: str) -> int:
+    page = browser.get(f"{site}/forum/t/{thread_id}/")
+    csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
+    response = browser.post(
+        f"{site}/forum/t/{thread_id}/reply/",
+        data={"csrfmiddlewaretoken": csrf, "body": body},
+        headers={"Accept": "application/json"},
+    )
+    assert response.status_code == 201, response.text[:300]
+    return response.json()["post"]
+
+
+async def collect(socket, want: int, timeout: float = 5.0) -> list[dict]:
+    events = []
+    async with asyncio.timeout(timeout):
+        while len([e for e in events if e["type"] == "post.created"]) < want:
+            events.append(json.loads(await socket.recv()))
+    return events
+
+
+def test_post_through_one_process_reaches_a_viewer_on_the_other(daphnes):
+    first, second = daphnes
+    pori, porvoo = OrganisationFactory(slug="pori"), OrganisationFactory(slug="porvoo")
+    alice = UserFactory(organisation=pori)
+    bob = UserFactory(organisation=porvoo)
+    thread = services.thread_create(
+        actor=alice, category=CategoryFactory(slug="ict"), title="Live", body="start"
+    )
+    alice_browser = browser_for(alice, first.url)
+    cookie = f"sessionid={browser_for(bob, second.url).cookies['sessionid']}"
+    ws_url = second.url.replace("http", "ws") + "/ws/live/"
+    headers = {"Origin": second.url, "Cookie": cookie}
+
+    async def scenario():
+        async with websockets.connect(ws_url, additional_headers=headers) as socket:
+            await socket.send(
+                json.dumps({"type": "subscribe", "thread": thread.pk, "after": thread.event_seq})
+            )
+            while json.loads(await socket.recv())["type"] != "subscribed":
+                pass
+            loop = asyncio.get_running_loop()
+            post_id = await loop.run_in_executor(
+                None, reply, alice_browser, first.url, thread.pk, "Hei Porvoo!"
+            )
+            events = await collect(socket, 1, timeout=2.0)
+            created = [e for e in events if e["type"] == "post.created"]
+            assert [e["post"] for e in created] == [post_id]
+            assert "Hei Porvoo!" in created[0]["html"]
+            last_seq = created[0]["seq"]
+
+        # The viewer's socket is gone; three posts are made meanwhile.
+        missed = [reply(alice_browser, first.url, thread.pk, f"missed {n}") for n in range(3)]
+
+        async with websockets.connect(ws_url, additional_headers=headers) as socket:
+            await socket.send(
+                json.dumps({"type": "subscribe", "thread": thread.pk, "after": last_seq})
+            )
+            events = []
+            while True:
+                event = json.loads(await asyncio.wait_for(socket.recv(), 5))
+                if event["type"] == "subscribed":
+                    break
+                events.append(event)
+            assert [e["post"] for e in events if e["type"] == "post.created"] == missed
+            # And nothing more arrives twice.
+            try:
+                extra = json.loads(await asyncio.wait_for(socket.recv(), 0.5))
+            except TimeoutError:
+                extra = None
+            assert extra is None or extra["type"] == "presence"
+
+    asyncio.run(scenario())
