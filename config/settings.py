@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     "django.contrib.sitemaps",
     "channels",
+    "ninja",
     "allauth",
     "allauth.account",
     "allauth.socialaccount",

@@ -9,6 +9,7 @@ from wagtail.documents import urls as wagtaildocs_urls
 
 from accounts import views as account_views
 from frontend import views as frontend_views
+from needs_registry.api import api as open_data_api
 
 handler403 = "frontend.views.permission_denied"
 handler404 = "frontend.views.page_not_found"
@@ -37,6 +38,7 @@ urlpatterns = [
         name="accessibility_statement",
     ),
     path("search/", include("search.urls")),
+    path("api/", open_data_api.urls),
     path("", include("accounts.urls")),
     path("forum/", include("forum.urls")),
     path("needs/", include("needs_registry.urls")),

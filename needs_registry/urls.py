@@ -6,5 +6,23 @@ app_name = "needs"
 
 urlpatterns = [
     path("", views.need_list, name="need_list"),
+    path("board/", views.backlog_board, name="backlog_board"),
+    path("new/", views.need_create, name="need_create"),
+    path("similar/", views.similar_needs, name="similar_needs"),
     path("<int:pk>/", views.need_detail, name="need_detail"),
+    path("<int:pk>/edit/", views.need_edit, name="need_edit"),
+    path("<int:pk>/transition/", views.need_transition, name="need_transition"),
+    path("<int:pk>/merge/", views.need_merge, name="need_merge"),
+    path("<int:pk>/position/", views.city_position, name="city_position"),
+    path("<int:pk>/commitment/", views.commitment, name="commitment"),
+    path("<int:pk>/vote/", views.city_vote, name="city_vote"),
+    path("<int:pk>/support/", views.support, name="support"),
+    path("<int:pk>/follow/", views.follow, name="follow"),
+    path("<int:pk>/production/", views.production, name="production"),
+    path("rounds/", views.round_list, name="round_list"),
+    path("rounds/<int:pk>/", views.round_detail, name="round_detail"),
+    path("rounds/<int:pk>/close/", views.round_close, name="round_close"),
+    path("meetings/", views.meeting_list, name="meeting_list"),
+    path("meetings/<int:pk>/", views.meeting_detail, name="meeting_detail"),
+    path("reports/yearly/", views.yearly_report, name="yearly_report"),
 ]

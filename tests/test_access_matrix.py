@@ -5,8 +5,11 @@ use it. Outcomes: 200 shown, 302 sent to sign in (or onwards), 404 hidden,
 403 refused, 405 wrong method (the page exists, reading it by GET is not a thing).
 """
 
+from datetime import timedelta
+
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
 
 from accounts.models import Role
 from forum import services as forum_services
@@ -68,8 +71,30 @@ def world():
     reply = forum_services.post_create(actor=users["expert_b"], thread=public, body="reply")
     forum_services.flag_create(actor=users["expert_b"], post=public.posts.first(), reason="r")
     from forum.models import Flag
+    from needs_registry import services as need_services
+
+    need_data = {"title": "Shared need", "problem": "p", "desired_outcome": "o", "domain": "ict"}
+    need = need_services.need_create(actor=users["ict_lead"], data=need_data)
+    need = need_services.need_transition(actor=users["ict_lead"], need=need, to_status="submitted")
+    draft = need_services.need_create(
+        actor=users["expert_a"], data={**need_data, "title": "Pori draft"}
+    )
+    now = timezone.now()
+    round_ = need_services.round_open(
+        actor=users["steering"],
+        title="R",
+        needs=[need],
+        points_per_city=10,
+        opens_at=now - timedelta(hours=1),
+        closes_at=now + timedelta(days=1),
+    )
+    meeting = need_services.meeting_create(actor=users["steering"], title="M", held_on=now.date())
 
     return {
+        "need": need,
+        "draft": draft,
+        "round": round_,
+        "meeting": meeting,
         "users": users,
         "public": public,
         "internal": internal,
@@ -147,7 +172,34 @@ MATRIX = {
         members(405),
     ),
     "needs:need_list": (lambda w: "/needs/", everyone(200)),
-    "needs:need_detail": (lambda w: "/needs/999999/", everyone(404)),
+    "needs:need_detail": (
+        lambda w: f"/needs/{w['draft'].pk}/",
+        {**everyone(404), "expert_a": 200, "ict_lead": 200, "admin": 200},
+    ),
+    "needs:backlog_board": (lambda w: "/needs/board/", members(200)),
+    "needs:need_create": (lambda w: "/needs/new/", members(200)),
+    "needs:similar_needs": (lambda w: "/needs/similar/?title=need", everyone(200)),
+    "needs:need_edit": (
+        lambda w: f"/needs/{w['need'].pk}/edit/",
+        {**members(403), "ict_lead": 200},
+    ),
+    "needs:need_transition": (lambda w: f"/needs/{w['need'].pk}/transition/", members(405)),
+    "needs:need_merge": (lambda w: f"/needs/{w['need'].pk}/merge/", members(405)),
+    "needs:city_position": (
+        lambda w: f"/needs/{w['need'].pk}/position/",
+        {**members(403), "ict_lead": 200},
+    ),
+    "needs:commitment": (lambda w: f"/needs/{w['need'].pk}/commitment/", members(405)),
+    "needs:city_vote": (lambda w: f"/needs/{w['need'].pk}/vote/", members(405)),
+    "needs:support": (lambda w: f"/needs/{w['need'].pk}/support/", members(405)),
+    "needs:follow": (lambda w: f"/needs/{w['need'].pk}/follow/", members(405)),
+    "needs:production": (lambda w: f"/needs/{w['need'].pk}/production/", members(405)),
+    "needs:round_list": (lambda w: "/needs/rounds/", members(200)),
+    "needs:round_detail": (lambda w: f"/needs/rounds/{w['round'].pk}/", members(200)),
+    "needs:round_close": (lambda w: f"/needs/rounds/{w['round'].pk}/close/", members(405)),
+    "needs:meeting_list": (lambda w: "/needs/meetings/", members(200)),
+    "needs:meeting_detail": (lambda w: f"/needs/meetings/{w['meeting'].pk}/", members(200)),
+    "needs:yearly_report": (lambda w: "/needs/reports/yearly/", members(200)),
     "search:search": (lambda w: "/search/?q=board", everyone(200)),
     "search:suggest": (lambda w: "/search/suggest/?q=board", everyone(200)),
 }
@@ -184,6 +236,12 @@ def test_restricted_threads_leak_nowhere(client, world):
             f"/forum/c/open/feed/{world['users']['expert_a'].feed_token}/",
         ]:
             assert "Board" not in client.get(url).content.decode(), (kind, url)
+    for kind in ["anonymous", "expert_b", "steering"]:
+        client.logout()
+        if kind != "anonymous":
+            client.force_login(world["users"][kind])
+        for url in ["/needs/", "/needs/board/", "/api/needs", "/search/?q=draft"]:
+            assert "Pori draft" not in client.get(url).content.decode(), (kind, url)
     client.logout()
     assert "Internal" not in client.get("/forum/").content.decode()
     assert "Public" in client.get("/forum/").content.decode()

@@ -1,0 +1,175 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from forum.models import Domain
+from needs_registry.models import CityPosition, CostSplit, DecisionStance, Need, Status, Urgency
+
+
+class NeedForm(forms.ModelForm):
+    tags = forms.CharField(
+        label=_("Tags"), max_length=300, required=False, help_text=_("Separated by commas.")
+    )
+
+    class Meta:
+        model = Need
+        fields = [
+            "title",
+            "problem",
+            "desired_outcome",
+            "domain",
+            "affected_processes",
+            "current_systems",
+            "open_source_candidates",
+            "one_off_cost_eur",
+            "yearly_cost_eur",
+            "contract_years",
+            "benefit_hours_per_year",
+            "urgency",
+            "cost_split",
+        ]
+        widgets = {
+            "problem": forms.Textarea(attrs={"rows": 5}),
+            "desired_outcome": forms.Textarea(attrs={"rows": 4}),
+            "affected_processes": forms.Textarea(attrs={"rows": 2}),
+            "current_systems": forms.Textarea(attrs={"rows": 2}),
+            "open_source_candidates": forms.Textarea(attrs={"rows": 2}),
+        }
+
+    def clean_tags(self) -> list[str]:
+        return [t.strip() for t in self.cleaned_data["tags"].split(",") if t.strip()]
+
+
+class TransitionForm(forms.Form):
+    to_status = forms.ChoiceField(label=_("New status"), choices=Status)
+    reason = forms.CharField(
+        label=_("Why"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class MergeForm(forms.Form):
+    target = forms.IntegerField(label=_("Number of the need to merge into"), min_value=1)
+    reason = forms.CharField(
+        label=_("Why"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class PositionForm(forms.Form):
+    stance = forms.ChoiceField(label=_("Your city's position"), choices=CityPosition.Stance)
+    urgency = forms.ChoiceField(
+        label=_("Urgency in your city"), required=False, choices=[("", "–"), *Urgency.choices]
+    )
+    current_system = forms.CharField(label=_("System in use today"), max_length=200, required=False)
+    solution = forms.CharField(
+        label=_("If solved already: how, and with what"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    cost_weight = forms.DecimalField(
+        label=_("Agreed share (%)"), required=False, min_value=0, max_value=100, decimal_places=2
+    )
+
+
+class CommitmentForm(forms.Form):
+    amount_eur = forms.DecimalField(
+        label=_("Your city's share (€)"), min_value=0, max_digits=12, decimal_places=2
+    )
+    budget_year = forms.IntegerField(label=_("Budget year"), min_value=2020, max_value=2100)
+
+
+class VoteForm(forms.Form):
+    comment = forms.CharField(label=_("Comment (public)"), max_length=500, required=False)
+
+
+class BoardFilterForm(forms.Form):
+    status = forms.ChoiceField(
+        label=_("Status"),
+        required=False,
+        choices=[("", _("Submitted, under review or accepted")), *Status.choices],
+    )
+    domain = forms.ChoiceField(
+        label=_("Domain"), required=False, choices=[("", _("All domains")), *Domain.choices]
+    )
+    organisation = forms.ChoiceField(label=_("Submitted by"), required=False)
+    unanswered = forms.ChoiceField(label=_("Not yet answered by"), required=False)
+    round = forms.ChoiceField(label=_("Prioritisation round"), required=False)
+    sort = forms.ChoiceField(
+        label=_("Sort by"),
+        required=False,
+        choices=[
+            ("votes", _("City votes")),
+            ("points", _("Round points")),
+            ("sharing", _("Sharing cities")),
+            ("benefit", _("Benefit per euro")),
+            ("age", _("Oldest first")),
+            ("newest", _("Newest first")),
+        ],
+    )
+
+    def __init__(self, *args, organisations=(), rounds=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = [(o.slug, o.name) for o in organisations]
+        self.fields["organisation"].choices = [("", _("Any city")), *choices]
+        self.fields["unanswered"].choices = [("", "–"), *choices]
+        self.fields["round"].choices = [("", _("All points")), *[(r.pk, r.title) for r in rounds]]
+
+
+class RoundForm(forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=200)
+    needs = forms.ModelMultipleChoiceField(
+        label=_("Needs"), queryset=Need.objects.none(), widget=forms.CheckboxSelectMultiple
+    )
+    points_per_city = forms.IntegerField(
+        label=_("Points per city"), min_value=1, max_value=10000, initial=100
+    )
+    opens_at = forms.DateTimeField(
+        label=_("Opens"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
+    closes_at = forms.DateTimeField(
+        label=_("Closes"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["needs"].queryset = Need.objects.filter(
+            status__in=[Status.SUBMITTED, Status.UNDER_REVIEW, Status.ACCEPTED]
+        ).order_by("title")
+
+
+class MeetingForm(forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=200)
+    held_on = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class DecisionForm(forms.Form):
+    need = forms.IntegerField(label=_("Number of the need"), min_value=1)
+    agenda_item = forms.CharField(label=_("Agenda item"), max_length=20)
+    text = forms.CharField(
+        label=_("Decision"), max_length=4000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    rationale = forms.CharField(
+        label=_("Rationale"),
+        max_length=4000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    resulting_status = forms.ChoiceField(label=_("Resulting status"), choices=Status)
+
+    def __init__(self, *args, cities=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        for city in cities:
+            self.fields[f"stance_{city.pk}"] = forms.ChoiceField(
+                label=city.name,
+                required=False,
+                choices=[("", "–"), *DecisionStance.Stance.choices],
+            )
+
+    def stances(self) -> dict[int, str]:
+        return {
+            int(name.removeprefix("stance_")): value
+            for name, value in self.cleaned_data.items()
+            if name.startswith("stance_") and value
+        }
+
+
+__all__ = ["CostSplit"]
