@@ -128,3 +128,19 @@ def can_export(user: User) -> bool:
 
 def can_promote_thread(user: User) -> bool:
     return acts_for_city(user)
+
+
+def decision_targets(status: str) -> set[str]:
+    """Statuses a steering group decision may give a need in ``status``.
+
+    A meeting may decide on a submitted need directly, as if it had been put
+    under review first.
+    """
+    targets = {
+        target
+        for (source, target), roles in TRANSITIONS.items()
+        if source == status and roles == STEERING
+    }
+    if status == Status.SUBMITTED:
+        targets |= decision_targets(Status.UNDER_REVIEW)
+    return targets | {status}

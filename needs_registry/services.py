@@ -611,9 +611,7 @@ def decision_record(
     need = _lock(need)
     if not permissions.can_steer(actor):
         raise PermissionDenied
-    if resulting_status != need.status and (need.status, resulting_status) not in (
-        permissions.TRANSITIONS
-    ):
+    if resulting_status not in permissions.decision_targets(need.status):
         raise ValidationError({"resulting_status": _("The need cannot move to that status.")})
     decision = Decision(
         meeting=meeting,

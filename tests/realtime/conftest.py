@@ -35,8 +35,8 @@ def database_url() -> str:
 
 
 class Daphne:
-    def __init__(self, env: dict[str, str]):
-        self.port = free_port()
+    def __init__(self, env: dict[str, str], port: int | None = None):
+        self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.process = subprocess.Popen(
             [

@@ -195,6 +195,10 @@ class Command(BaseCommand):
         if HomePage.objects.exists():
             return
         root = Page.get_first_root_node()
+        if root is None:  # a flushed database has lost the root made by the migrations
+            root = Page.add_root(
+                instance=Page(title="Root", slug="root", locale=Locale.get_default())
+            )
         home = HomePage(
             title="Avoimet kaupungit",
             slug="etusivu",

@@ -1,0 +1,122 @@
+"""The three journeys, end to end in Chromium, signing in through the demo provider."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from forum.models import Thread
+from needs_registry.models import CityVote, Need, Status
+from tests.e2e.conftest import axe_violations, sign_in
+
+pytestmark = pytest.mark.browser
+
+
+def test_experts_of_two_cities_discuss_live(site, new_page):
+    thread = Thread.objects.get(title__startswith="Asiakaspalautteen")
+    pori = new_page("fi")
+    porvoo = new_page("sv")
+    sign_in(pori, site, "Expert (social and health), Pori")
+    sign_in(porvoo, site, "Expert (education), Porvoo")
+    for page in (pori, porvoo):
+        page.goto(f"{site.url}/forum/t/{thread.pk}/")
+    # Both pages have their live connection before anyone writes.
+    pori.wait_for_timeout(1000)
+
+    porvoo.get_by_label(re.compile("meddelande|message|viesti", re.I)).first.fill(
+        "Vi testar ett nytt enkätverktyg i Borgå."
+    )
+    porvoo.locator("[data-reply-form] button[type=submit]").click()
+
+    expect(pori.locator("#posts")).to_contain_text("Vi testar ett nytt enkätverktyg", timeout=2000)
+    expect(pori.locator("#live-announcer")).not_to_be_empty()
+
+
+def test_ict_lead_submits_a_need_and_another_city_votes(site, new_page):
+    porvoo = new_page("fi")
+    sign_in(porvoo, site, "ICT lead, Porvoo")
+    porvoo.goto(f"{site.url}/needs/new/")
+    porvoo.locator("#id_title").fill("Tilavarausten itsepalvelu")
+    porvoo.locator("#id_problem").fill("Tilat varataan sähköpostilla ja puhelimella.")
+    porvoo.locator("#id_desired_outcome").fill("Asukkaat varaavat tilat itse verkossa.")
+    porvoo.locator("#id_domain").select_option("education_culture")
+    porvoo.locator("#id_one_off_cost_eur").fill("30000")
+    porvoo.locator("#id_yearly_cost_eur").fill("6000")
+    porvoo.locator("form.stacked-form button[type=submit]").click()
+    expect(porvoo.locator("h1")).to_contain_text("Tilavarausten itsepalvelu")
+    porvoo.locator("#id_to_status").select_option("submitted")
+    porvoo.locator("form[action$='/transition/'] button[type=submit]").click()
+    need = Need.objects.get(title="Tilavarausten itsepalvelu")
+    assert need.status == Status.SUBMITTED
+
+    pori = new_page("en")
+    sign_in(pori, site, "ICT lead, Pori")
+    pori.goto(f"{site.url}/needs/{need.pk}/position/")
+    pori.locator("#id_stance").select_option("has_need")
+    pori.locator("form.stacked-form button[type=submit]").first.click()
+    pori.locator("form[action$='/vote/'] button[type=submit]").first.click()
+    expect(pori.locator(".messages")).to_be_visible()
+    assert CityVote.objects.filter(need=need, organisation__slug="pori").exists()
+    assert axe_violations(pori) == []
+
+
+def test_steering_group_member_reviews_and_decides(site, new_page):
+    lead = new_page("fi")
+    sign_in(lead, site, "ICT lead, Kajaani")
+    lead.goto(f"{site.url}/needs/new/")
+    lead.locator("#id_title").fill("Laskutuksen automatisointi")
+    lead.locator("#id_problem").fill("Laskut käsitellään käsin.")
+    lead.locator("#id_desired_outcome").fill("Automaattinen laskujen kierto.")
+    lead.locator("#id_domain").select_option("finance")
+    lead.locator("form.stacked-form button[type=submit]").click()
+    lead.locator("#id_to_status").select_option("submitted")
+    lead.locator("form[action$='/transition/'] button[type=submit]").click()
+    need = Need.objects.get(title="Laskutuksen automatisointi")
+
+    steering = new_page("sv")
+    sign_in(steering, site, "Steering group, Hämeenlinna")
+    steering.goto(f"{site.url}/needs/board/")
+    expect(steering.locator("table")).to_contain_text("Laskutuksen automatisointi")
+    steering.goto(f"{site.url}/needs/meetings/")
+    steering.locator("#id_title").fill("Ohjausryhmä 5/2026")
+    steering.locator("#id_held_on").fill("2026-11-23")
+    steering.locator("form.stacked-form button[type=submit]").click()
+    steering.locator("#id_need").fill(str(need.pk))
+    steering.locator("#id_agenda_item").fill("4 §")
+    steering.locator("#id_text").fill("Hyväksytään kehitysjonoon.")
+    steering.locator("#id_resulting_status").select_option("accepted")
+    steering.locator("form.stacked-form button[type=submit]").click()
+    expect(steering.locator(".decision")).to_contain_text("Hyväksytään kehitysjonoon.")
+    need.refresh_from_db()
+    assert need.status == Status.ACCEPTED
+
+
+@pytest.mark.parametrize("language", ["fi", "sv", "en"])
+def test_main_pages_have_no_serious_accessibility_violations(site, new_page, language):
+    page = new_page(language)
+    sign_in(page, site, "ICT lead, Pori")
+    page.goto(f"{site.url}/")
+    page.locator("#language-select").select_option(language)
+    page.locator(".language-form button").click()
+    thread = Thread.objects.order_by("pk").first()
+    problems = {}
+    for path in [
+        "/",
+        "/forum/",
+        "/forum/c/sote/",
+        f"/forum/t/{thread.pk}/",
+        "/needs/",
+        "/needs/board/",
+        "/needs/new/",
+        "/members/",
+        "/search/?q=kirjasto",
+        "/forum/notifications/",
+        "/needs/rounds/",
+        "/needs/meetings/",
+    ]:
+        page.goto(f"{site.url}{path}")
+        assert page.locator("html").get_attribute("lang") == language
+        violations = axe_violations(page)
+        if violations:
+            problems[path] = violations
+    assert problems == {}
