@@ -69,13 +69,6 @@ class AccountAdapter(DefaultAccountAdapter):
                 id_token=id_token,
                 sid=str(claims.get("sid") or ""),
             )
-        if user.preferred_language:
-            response.set_cookie(
-                settings.LANGUAGE_COOKIE_NAME,
-                user.preferred_language,
-                samesite=settings.LANGUAGE_COOKIE_SAMESITE,
-                secure=settings.LANGUAGE_COOKIE_SECURE,
-            )
         return response
 
 

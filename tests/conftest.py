@@ -188,3 +188,21 @@ def organisations(db):
 @pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def client():
+    """A test client that reads the site in English (the tests' language); see test_languages."""
+    from django.conf import settings
+    from django.test import Client
+
+    class EnglishClient(Client):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+
+        def logout(self):
+            super().logout()
+            self.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+
+    return EnglishClient()
