@@ -109,7 +109,9 @@ def document_store(kind: str, object_id: int) -> SearchDocument | None:
     if fields is None:
         SearchDocument.objects.filter(kind=kind, object_id=object_id).delete()
         return None
-    fields["terms"] = index_terms(fields["title"], fields["body"], fields["tags"])
+    # A post is found by its own words; its thread's title finds the thread.
+    title = "" if kind == SearchDocument.Kind.POST else fields["title"]
+    fields["terms"] = index_terms(title, fields["body"], fields["tags"])
     document, _ = SearchDocument.objects.update_or_create(
         kind=kind, object_id=object_id, defaults=fields
     )

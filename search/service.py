@@ -1,121 +1,163 @@
 """The one search service of the platform.
 
-It indexes threads, posts and needs, and answers queries filtered by what the
-viewer may read. The database backend is always complete on its own.
+Indexing always writes the database index, which is complete on its own; when
+``MEILISEARCH_URL`` is set, Meilisearch answers queries and receives the same
+documents. If Meilisearch does not answer, queries fall back to the database
+(logged, and shown on the admin health page) and the updates it missed are
+kept and replayed when it answers again.
 """
 
-from dataclasses import dataclass, field
-from datetime import date
+import logging
+from typing import Any
 
+from django.conf import settings
+from django.core.cache import cache
 from django.core.paginator import Page, Paginator
-from django.db.models import Q
+from django.utils import timezone
 
 from accounts.models import User
 from forum.permissions import readable_category_ids, sees_everything
+from search.backends import Access, DatabaseBackend, Hit, MeilisearchBackend, SearchFilters
 from search.documents import document_store
-from search.models import SearchDocument
+from search.models import PendingIndexUpdate, SearchDocument
 from search.text import query_terms
 
+logger = logging.getLogger(__name__)
+
 RESULTS_PER_PAGE = 20
+HEALTH_KEY = "search:meilisearch:last-failure"
+
+__all__ = ["Hit", "SearchFilters", "index_update", "search", "similar_needs", "suggest"]
 
 
-@dataclass
-class SearchFilters:
-    kinds: list[str] = field(default_factory=list)
-    category_id: int | None = None
-    domain: str = ""
-    tag: str = ""
-    organisation: str = ""
-    author_id: int | None = None
-    need_status: str = ""
-    date_from: date | None = None
-    date_to: date | None = None
+def access_for(viewer: User) -> Access:
+    return Access(
+        category_ids=readable_category_ids(viewer),
+        public_only=not viewer.is_authenticated,
+        include_hidden=sees_everything(viewer),
+        organisation_id=getattr(viewer, "organisation_id", None)
+        if viewer.is_authenticated
+        else None,
+    )
+
+
+def meilisearch() -> MeilisearchBackend | None:
+    return MeilisearchBackend() if settings.MEILISEARCH_URL else None
+
+
+def _failed(error: Exception) -> None:
+    logger.warning("Meilisearch unavailable, using the database: %s", error)
+    try:
+        cache.set(HEALTH_KEY, {"at": timezone.now().isoformat(), "error": str(error)[:300]}, None)
+    except Exception:
+        logger.warning("Cache unavailable; search health not recorded")
+
+
+def _recovered(engine: MeilisearchBackend) -> None:
+    try:
+        if cache.get(HEALTH_KEY) is not None:
+            cache.delete(HEALTH_KEY)
+    except Exception:
+        logger.warning("Cache unavailable; search health not recorded")
+    pending_replay(engine)
 
 
 def index_update(kind: str, object_id: int) -> None:
-    document_store(kind, object_id)
-
-
-def permission_filter(viewer: User) -> Q:
-    """Documents the viewer may see; used for results, counts and suggestions alike."""
-    forum = Q(kind__in=[SearchDocument.Kind.THREAD, SearchDocument.Kind.POST])
-    ids = readable_category_ids(viewer)
-    if ids is not None:
-        forum &= Q(category_id__in=ids)
-    if not sees_everything(viewer):
-        forum &= Q(is_hidden=False)
-    if not viewer.is_authenticated:
-        forum &= Q(publicity="public")
-    needs = Q(kind=SearchDocument.Kind.NEED)
-    if viewer.is_authenticated and viewer.organisation_id:
-        needs &= Q(draft_organisation_id__isnull=True) | Q(
-            draft_organisation_id=viewer.organisation_id
-        )
+    """Bring one thread, post or need up to date in every index."""
+    document = document_store(kind, object_id)
+    DatabaseBackend().index(document, kind, object_id)
+    engine = meilisearch()
+    if engine is None:
+        return
+    try:
+        engine.index(document, kind, object_id)
+    except Exception as error:
+        PendingIndexUpdate.objects.get_or_create(kind=kind, object_id=object_id)
+        _failed(error)
     else:
-        needs &= Q(draft_organisation_id__isnull=True)
-    return forum | needs
+        if PendingIndexUpdate.objects.exists():
+            _recovered(engine)
 
 
-def _matching(viewer: User, query: str, filters: SearchFilters):
-    documents = SearchDocument.objects.filter(permission_filter(viewer))
-    for alternatives in query_terms(query):
-        condition = Q()
-        for stem in alternatives:
-            condition |= Q(terms__contains=stem)
-        documents = documents.filter(condition)
-    if filters.kinds:
-        documents = documents.filter(kind__in=filters.kinds)
-    if filters.category_id:
-        documents = documents.filter(category_id=filters.category_id)
-    if filters.domain:
-        documents = documents.filter(domain=filters.domain)
-    if filters.tag:
-        documents = documents.filter(tags__icontains=filters.tag)
-    if filters.organisation:
-        documents = documents.filter(organisation_slug=filters.organisation)
-    if filters.author_id:
-        documents = documents.filter(author_id=filters.author_id)
-    if filters.need_status:
-        documents = documents.filter(need_status=filters.need_status)
-    if filters.date_from:
-        documents = documents.filter(created_at__date__gte=filters.date_from)
-    if filters.date_to:
-        documents = documents.filter(created_at__date__lte=filters.date_to)
-    return documents
+def pending_replay(engine: MeilisearchBackend | None = None) -> int:
+    """Send Meilisearch the updates it missed while it was down; returns how many."""
+    engine = engine or meilisearch()
+    if engine is None:
+        return 0
+    done = 0
+    for pending in list(PendingIndexUpdate.objects.order_by("created_at")[:1000]):
+        document = SearchDocument.objects.filter(
+            kind=pending.kind, object_id=pending.object_id
+        ).first()
+        engine.index(document, pending.kind, pending.object_id)
+        pending.delete()
+        done += 1
+    return done
 
 
 def search(
-    *, viewer: User, query: str, filters: SearchFilters | None = None, page: int = 1
+    *, viewer: User, query: str, filters: SearchFilters | None = None, page: int | str = 1
 ) -> Page:
+    """One page of results the viewer may see, best first, with highlighted snippets."""
     filters = filters or SearchFilters()
-    if not query_terms(query):
-        return Paginator(SearchDocument.objects.none(), RESULTS_PER_PAGE).get_page(1)
-    documents = _matching(viewer, query, filters).order_by("-created_at", "-id")
-    return Paginator(documents, RESULTS_PER_PAGE).get_page(page)
+    try:
+        number = max(1, int(page))
+    except (TypeError, ValueError):
+        number = 1
+    offset = (number - 1) * RESULTS_PER_PAGE
+    access = access_for(viewer)
+    results = None
+    engine = meilisearch()
+    if engine is not None and query_terms(query):
+        try:
+            results = engine.search(
+                access=access, query=query, filters=filters, offset=offset, limit=RESULTS_PER_PAGE
+            )
+        except Exception as error:
+            _failed(error)
+    if results is None:
+        results = DatabaseBackend().search(
+            access=access, query=query, filters=filters, offset=offset, limit=RESULTS_PER_PAGE
+        )
+    paginator = Paginator(range(results.total), RESULTS_PER_PAGE)
+    result_page = Page(results.hits, min(number, paginator.num_pages), paginator)
+    result_page.backend = results.backend
+    return result_page
 
 
-def suggest(*, viewer: User, query: str, limit: int = 8) -> list[SearchDocument]:
+def suggest(*, viewer: User, query: str, limit: int = 8) -> list[Hit]:
+    """Threads and needs for the search box's suggestions, as the viewer may see them."""
     if len(query.strip()) < 2:
         return []
-    documents = _matching(viewer, query, SearchFilters(kinds=["thread", "need"]))
-    return list(documents.order_by("-created_at")[:limit])
+    results = search(viewer=viewer, query=query, filters=SearchFilters(kinds=["thread", "need"]))
+    return results.object_list[:limit]
 
 
-def similar_needs(*, viewer: User, text: str, exclude_id: int | None = None, limit: int = 5):
+def similar_needs(
+    *, viewer: User, text: str, exclude_id: int | None = None, limit: int = 5
+) -> list[Hit]:
     """Needs whose words overlap ``text``: the duplicate hint while a need is written."""
-    terms = [t[0] for t in query_terms(text) if len(t[0]) >= 4][:8]
-    if not terms:
-        return []
-    condition = Q()
-    for term in terms:
-        condition |= Q(terms__contains=term)
-    documents = SearchDocument.objects.filter(permission_filter(viewer)).filter(
-        condition, kind=SearchDocument.Kind.NEED
-    )
-    if exclude_id:
-        documents = documents.exclude(object_id=exclude_id)
-    scored = sorted(
-        documents[:200],
-        key=lambda d: -sum(1 for t in terms if t in d.terms.split()),
-    )
-    return scored[:limit]
+    significant = [w for w in text.split() if len(w) >= 5][:8]
+    hits: dict[int, tuple[int, Hit]] = {}
+    for word in significant:
+        for hit in search(viewer=viewer, query=word, filters=SearchFilters(kinds=["need"])):
+            if hit.object_id == exclude_id:
+                continue
+            score, _hit = hits.get(hit.object_id, (0, hit))
+            hits[hit.object_id] = (score + 1, hit)
+    ranked = sorted(hits.values(), key=lambda pair: -pair[0])
+    return [hit for _score, hit in ranked[:limit]]
+
+
+def health() -> dict[str, Any]:
+    try:
+        failure = cache.get(HEALTH_KEY)
+    except Exception:
+        failure = None
+    return {
+        "meilisearch_configured": bool(settings.MEILISEARCH_URL),
+        "backend": "meilisearch" if settings.MEILISEARCH_URL and failure is None else "database",
+        "last_failure": failure,
+        "pending_updates": PendingIndexUpdate.objects.count(),
+        "documents": SearchDocument.objects.count(),
+    }

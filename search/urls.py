@@ -7,4 +7,5 @@ app_name = "search"
 urlpatterns = [
     path("", views.search, name="search"),
     path("suggest/", views.suggest, name="suggest"),
+    path("health/", views.health, name="health"),
 ]

@@ -1,4 +1,5 @@
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
 from search import service
@@ -31,3 +32,11 @@ def suggest(request: HttpRequest) -> JsonResponse:
     return JsonResponse(
         {"results": [{"title": d.title, "url": d.url, "kind": d.kind} for d in results]}
     )
+
+
+@login_required
+def health(request: HttpRequest) -> HttpResponse:
+    """Which search backend answers, and what Meilisearch missed: for platform admins."""
+    if not request.user.is_platform_admin:
+        raise Http404
+    return render(request, "search/health.html", {"health": service.health()})

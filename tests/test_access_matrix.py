@@ -202,6 +202,7 @@ MATRIX = {
     "needs:yearly_report": (lambda w: "/needs/reports/yearly/", members(200)),
     "search:search": (lambda w: "/search/?q=board", everyone(200)),
     "search:suggest": (lambda w: "/search/suggest/?q=board", everyone(200)),
+    "search:health": (lambda w: "/search/health/", {**members(404), "admin": 200}),
 }
 
 

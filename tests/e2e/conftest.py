@@ -25,8 +25,6 @@ FLAGS = [
 ARTIFACTS = Path(__file__).resolve().parent.parent.parent / "test-artifacts"
 AXE = Path(__file__).resolve().parent.parent.parent / "node_modules" / "axe-core" / "axe.min.js"
 
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
 
 def pytest_collection_modifyitems(config, items):
     if Path(CHROMIUM).exists():
@@ -45,6 +43,8 @@ def pytest_collection_modifyitems(config, items):
 def browser():
     from playwright.sync_api import sync_playwright
 
+    # Sync Playwright runs an event loop in this thread; the tests still use the ORM.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     playwright = sync_playwright().start()
     instance = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
     yield instance

@@ -224,7 +224,39 @@ function setupSuggestions() {
   });
 }
 
+function setupSimilarNeeds() {
+  const form = document.querySelector("form[data-similar-url]");
+  if (!form) return;
+  const box = form.querySelector("[data-similar]");
+  const list = box?.querySelector("ul");
+  const title = form.querySelector("#id_title");
+  const problem = form.querySelector("#id_problem");
+  if (!box || !list || !title) return;
+  let timer;
+  const look = () => {
+    window.clearTimeout(timer);
+    timer = window.setTimeout(async () => {
+      const query = new URLSearchParams({ title: title.value, problem: problem?.value ?? "" });
+      if (form.dataset.exclude) query.set("exclude", form.dataset.exclude);
+      const response = await fetch(`${form.dataset.similarUrl}?${query}`);
+      const data = await response.json();
+      list.replaceChildren(...data.results.map((result) => {
+        const item = document.createElement("li");
+        const link = document.createElement("a");
+        link.href = result.url;
+        link.textContent = result.title;
+        item.append(link);
+        return item;
+      }));
+      box.hidden = data.results.length === 0;
+    }, 400);
+  };
+  title.addEventListener("input", look);
+  problem?.addEventListener("input", look);
+}
+
 const body = document.body;
+setupSimilarNeeds();
 setupInlineForms();
 setupSuggestions();
 if (body.dataset.liveUrl) {

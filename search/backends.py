@@ -1,0 +1,349 @@
+"""Search backends: the database (always complete) and Meilisearch (when configured).
+
+Both index the same documents (``search.documents``) and answer the same
+queries: words matched in all their forms, filters, relevance with recency as
+the tie-breaker, and a permission filter applied inside the query so that
+results, counts and suggestions never reveal what the viewer may not read.
+"""
+
+import logging
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time
+from typing import Any
+
+from django.conf import settings
+from django.db import connection
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from search.models import SearchDocument
+from search.text import query_terms, stems, words
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class SearchFilters:
+    kinds: list[str] = field(default_factory=list)
+    category_id: int | None = None
+    domain: str = ""
+    tag: str = ""
+    organisation: str = ""
+    author_id: int | None = None
+    need_status: str = ""
+    date_from: date | None = None
+    date_to: date | None = None
+
+
+@dataclass
+class Hit:
+    kind: str
+    object_id: int
+    title: str
+    url: str
+    snippet: str
+    author_name: str
+    created_at: datetime
+
+
+@dataclass
+class Results:
+    hits: list[Hit]
+    total: int
+    backend: str
+
+
+@dataclass
+class Access:
+    """What a viewer may read, in a form every backend can filter on."""
+
+    category_ids: list[int] | None  # None: every category
+    public_only: bool
+    include_hidden: bool
+    organisation_id: int | None
+
+
+def snippet(text: str, query: str, length: int = 220) -> str:
+    """An HTML-escaped excerpt around the first matching word, matches in <mark>."""
+    from django.utils.html import escape
+
+    wanted = {stem for word in words(query) for stem in stems(word)}
+    tokens = re.split(r"(\w+)", text or "")
+    first = next(
+        (i for i, token in enumerate(tokens) if token and set(stems(token)) & wanted), None
+    )
+    start_char = sum(len(t) for t in tokens[:first]) if first is not None else 0
+    start_char = max(0, start_char - 60)
+    excerpt_tokens = re.split(r"(\w+)", text[start_char : start_char + length])
+    out = []
+    for token in excerpt_tokens:
+        if token and re.fullmatch(r"\w+", token) and set(stems(token)) & wanted:
+            out.append(f"<mark>{escape(token)}</mark>")
+        else:
+            out.append(escape(token))
+    prefix = "… " if start_char else ""
+    suffix = " …" if start_char + length < len(text or "") else ""
+    return prefix + "".join(out).strip() + suffix
+
+
+class DatabaseBackend:
+    name = "database"
+
+    def index(self, document: SearchDocument | None, kind: str, object_id: int) -> None:
+        """The database index is written by ``documents.document_store``; the full-text
+        side table (SQLite FTS5) follows it here."""
+        if connection.vendor != "sqlite":
+            return
+        with connection.cursor() as cursor:
+            if document is None:
+                cursor.execute(
+                    "DELETE FROM search_fts WHERE rowid IN (SELECT id FROM search_searchdocument "
+                    "WHERE kind = %s AND object_id = %s)",
+                    [kind, object_id],
+                )
+                return
+            cursor.execute("DELETE FROM search_fts WHERE rowid = %s", [document.pk])
+            cursor.execute(
+                "INSERT INTO search_fts(rowid, terms) VALUES (%s, %s)",
+                [document.pk, document.terms],
+            )
+
+    def _match(self, documents: QuerySet, query: str) -> QuerySet:
+        alternatives = query_terms(query)
+        if connection.vendor == "sqlite":
+            expression = " AND ".join(
+                "(" + " OR ".join(f'"{stem}"*' for stem in group) + ")" for group in alternatives
+            )
+            return documents.extra(
+                tables=["search_fts"],
+                where=["search_fts.rowid = search_searchdocument.id", "search_fts MATCH %s"],
+                params=[expression],
+                select={"rank": "bm25(search_fts)"},
+                order_by=["rank", "-created_at", "-id"],
+            )
+        expression = " & ".join(
+            "(" + " | ".join(f"{stem}:*" for stem in group) + ")" for group in alternatives
+        )
+        vector = "to_tsvector('simple', search_searchdocument.terms)"
+        return documents.extra(  # noqa: S610 - the query travels as a parameter
+            where=[f"{vector} @@ to_tsquery('simple', %s)"],
+            params=[expression],
+            select={"rank": f"ts_rank_cd({vector}, to_tsquery('simple', %s))"},
+            select_params=[expression],
+            order_by=["-rank", "-created_at", "-id"],
+        )
+
+    def search(
+        self, *, access: Access, query: str, filters: SearchFilters, offset: int, limit: int
+    ) -> Results:
+        documents = filtered_documents(access, filters)
+        if not query_terms(query):
+            return Results(hits=[], total=0, backend=self.name)
+        documents = self._match(documents, query)
+        total = documents.count()
+        hits = [
+            Hit(
+                kind=d.kind,
+                object_id=d.object_id,
+                title=d.title,
+                url=d.url,
+                snippet=snippet(d.body, query),
+                author_name=d.author_name,
+                created_at=d.created_at,
+            )
+            for d in documents[offset : offset + limit]
+        ]
+        return Results(hits=hits, total=total, backend=self.name)
+
+
+def filtered_documents(access: Access, filters: SearchFilters) -> QuerySet[SearchDocument]:
+    forum = Q(kind__in=[SearchDocument.Kind.THREAD, SearchDocument.Kind.POST])
+    if access.category_ids is not None:
+        forum &= Q(category_id__in=access.category_ids)
+    if not access.include_hidden:
+        forum &= Q(is_hidden=False)
+    if access.public_only:
+        forum &= Q(publicity="public")
+    needs = Q(kind=SearchDocument.Kind.NEED) & (
+        Q(draft_organisation_id__isnull=True)
+        | Q(draft_organisation_id=access.organisation_id or -1)
+    )
+    documents = SearchDocument.objects.filter(forum | needs)
+    if filters.kinds:
+        documents = documents.filter(kind__in=filters.kinds)
+    if filters.category_id:
+        documents = documents.filter(category_id=filters.category_id)
+    if filters.domain:
+        documents = documents.filter(domain=filters.domain)
+    if filters.tag:
+        documents = documents.filter(tags__icontains=filters.tag)
+    if filters.organisation:
+        documents = documents.filter(organisation_slug=filters.organisation)
+    if filters.author_id:
+        documents = documents.filter(author_id=filters.author_id)
+    if filters.need_status:
+        documents = documents.filter(need_status=filters.need_status)
+    if filters.date_from:
+        documents = documents.filter(created_at__date__gte=filters.date_from)
+    if filters.date_to:
+        documents = documents.filter(created_at__date__lte=filters.date_to)
+    return documents
+
+
+class MeilisearchBackend:
+    """Meilisearch through its official client; settings kept in code (``SETTINGS``)."""
+
+    name = "meilisearch"
+    SETTINGS: dict[str, Any] = {
+        "searchableAttributes": ["title", "body", "tags", "author_name", "terms"],
+        "filterableAttributes": [
+            "kind",
+            "category_id",
+            "domain",
+            "tags",
+            "organisation_slug",
+            "author_id",
+            "need_status",
+            "publicity",
+            "is_hidden",
+            "draft_organisation_id",
+            "created_ts",
+        ],
+        "sortableAttributes": ["created_ts"],
+        "rankingRules": ["words", "typo", "proximity", "attribute", "exactness", "created_ts:desc"],
+        "typoTolerance": {"enabled": True, "minWordSizeForTypos": {"oneTypo": 5, "twoTypos": 9}},
+        "separatorTokens": ["-", "_"],
+        "localizedAttributes": [{"attributePatterns": ["*"], "locales": ["fin", "swe", "eng"]}],
+        "pagination": {"maxTotalHits": 5000},
+    }
+
+    def __init__(self):
+        import meilisearch
+
+        self.client = meilisearch.Client(
+            settings.MEILISEARCH_URL,
+            settings.MEILISEARCH_API_KEY or None,
+            timeout=settings.MEILISEARCH_TIMEOUT,
+        )
+        self.index_name = f"{settings.MEILISEARCH_INDEX_PREFIX}-documents"
+
+    @property
+    def index_(self):
+        return self.client.index(self.index_name)
+
+    def setup(self) -> None:
+        self.client.create_index(self.index_name, {"primaryKey": "id"})
+        self.index_.update_settings(self.SETTINGS)
+
+    @staticmethod
+    def payload(document: SearchDocument) -> dict[str, Any]:
+        return {
+            "id": f"{document.kind}-{document.object_id}",
+            "kind": document.kind,
+            "object_id": document.object_id,
+            "title": document.title,
+            "body": document.body,
+            "terms": document.terms,
+            "url": document.url,
+            "category_id": document.category_id,
+            "publicity": document.publicity,
+            "is_hidden": document.is_hidden,
+            "need_status": document.need_status,
+            "draft_organisation_id": document.draft_organisation_id,
+            "domain": document.domain,
+            "organisation_slug": document.organisation_slug,
+            "author_id": document.author_id,
+            "author_name": document.author_name,
+            "tags": document.tags.split(),
+            "created_ts": int(document.created_at.timestamp()),
+        }
+
+    def index(self, document: SearchDocument | None, kind: str, object_id: int) -> None:
+        if document is None:
+            self.index_.delete_document(f"{kind}-{object_id}")
+        else:
+            self.index_.add_documents([self.payload(document)])
+
+    def index_many(self, documents: list[SearchDocument]) -> None:
+        self.index_.add_documents([self.payload(d) for d in documents])
+
+    @staticmethod
+    def _filter(access: Access, filters: SearchFilters) -> list:
+        forum = "kind IN [thread, post]"
+        if access.category_ids is not None:
+            ids = ", ".join(str(i) for i in access.category_ids) or "-1"
+            forum += f" AND category_id IN [{ids}]"
+        if not access.include_hidden:
+            forum += " AND is_hidden = false"
+        if access.public_only:
+            forum += " AND publicity = public"
+        own = access.organisation_id or -1
+        needs = f"kind = need AND (draft_organisation_id IS NULL OR draft_organisation_id = {own})"
+        clauses: list = [f"({forum}) OR ({needs})"]
+
+        def quoted(value: str) -> str:
+            return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+        if filters.kinds:
+            clauses.append(f"kind IN [{', '.join(filters.kinds)}]")
+        if filters.category_id:
+            clauses.append(f"category_id = {int(filters.category_id)}")
+        if filters.domain:
+            clauses.append(f"domain = {quoted(filters.domain)}")
+        if filters.tag:
+            clauses.append(f"tags = {quoted(filters.tag)}")
+        if filters.organisation:
+            clauses.append(f"organisation_slug = {quoted(filters.organisation)}")
+        if filters.author_id:
+            clauses.append(f"author_id = {int(filters.author_id)}")
+        if filters.need_status:
+            clauses.append(f"need_status = {quoted(filters.need_status)}")
+        tz = timezone.get_current_timezone()
+        if filters.date_from:
+            since = datetime.combine(filters.date_from, time.min, tz)
+            clauses.append(f"created_ts >= {int(since.timestamp())}")
+        if filters.date_to:
+            until = datetime.combine(filters.date_to, time.max, tz)
+            clauses.append(f"created_ts <= {int(until.timestamp())}")
+        return clauses
+
+    def search(
+        self, *, access: Access, query: str, filters: SearchFilters, offset: int, limit: int
+    ) -> Results:
+        answer = self.index_.search(
+            query,
+            {
+                "filter": self._filter(access, filters),
+                "offset": offset,
+                "limit": limit,
+                "attributesToCrop": ["body:40"],
+                "attributesToHighlight": ["body", "title"],
+                "highlightPreTag": "<mark>",
+                "highlightPostTag": "</mark>",
+            },
+        )
+        from django.utils.html import escape
+
+        hits = []
+        for hit in answer["hits"]:
+            formatted = hit.get("_formatted", {})
+            body = (
+                escape(formatted.get("body", ""))
+                .replace("&lt;mark&gt;", "<mark>")
+                .replace("&lt;/mark&gt;", "</mark>")
+            )
+            hits.append(
+                Hit(
+                    kind=hit["kind"],
+                    object_id=hit["object_id"],
+                    title=hit["title"],
+                    url=hit["url"],
+                    snippet=body,
+                    author_name=hit["author_name"],
+                    created_at=datetime.fromtimestamp(hit["created_ts"], tz=UTC),
+                )
+            )
+        return Results(
+            hits=hits, total=answer.get("estimatedTotalHits", len(hits)), backend=self.name
+        )
