@@ -9,4 +9,6 @@ urlpatterns = [
     path("members/<int:pk>/", views.member_detail, name="member_detail"),
     path("profile/", views.profile_edit, name="profile_edit"),
     path("profile/feed-token/", views.feed_token_renew, name="feed_token_renew"),
+    path("profile/data.json", views.my_data, name="my_data"),
+    path("audit/", views.audit_log, name="audit_log"),
 ]

@@ -7,7 +7,8 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -17,6 +18,8 @@ from django.views.decorators.http import require_POST
 
 from accounts import oidc, selectors, services
 from accounts.forms import MemberFilterForm, ProfileForm
+from accounts.models import AuditEntry
+from accounts.ratelimit import rate_limit
 
 logger = logging.getLogger(__name__)
 
@@ -47,6 +50,7 @@ def sign_in(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
+@rate_limit("sign_in")
 def iam_login(request: HttpRequest, provider_id: str) -> HttpResponse:
     """Start the IAM sign-in; a clear page when the IAM does not answer."""
     try:
@@ -168,3 +172,31 @@ def feed_token_renew(request: HttpRequest) -> HttpResponse:
     services.feed_token_renew(user=request.user)
     messages.success(request, _("Your feed address was renewed; the old one no longer works."))
     return redirect("accounts:profile_edit")
+
+
+@login_required
+def my_data(request: HttpRequest) -> HttpResponse:
+    """Download everything the platform holds about you, as JSON."""
+    data = selectors.member_data(user=request.user)
+    services.audit_record(
+        action=AuditEntry.Action.DATA_EXPORTED, actor=request.user, target=f"user:{request.user.pk}"
+    )
+    response = JsonResponse(data, json_dumps_params={"ensure_ascii": False, "indent": 2})
+    response["Content-Disposition"] = 'attachment; filename="my-open-cities-data.json"'
+    return response
+
+
+@login_required
+def audit_log(request: HttpRequest) -> HttpResponse:
+    action = request.GET.get("action", "")
+    entries = selectors.audit_log(viewer=request.user, action=action)
+    page = Paginator(entries, 100).get_page(request.GET.get("page", 1))
+    return render(
+        request,
+        "accounts/audit_log.html",
+        {
+            "page": page,
+            "actions": AuditEntry.Action.choices,
+            "action": action,
+        },
+    )

@@ -60,11 +60,11 @@ _markdown = (
 # Headings inside a post start at level 2: the page's h1 is the thread title.
 _markdown.add_render_rule(
     "heading_open",
-    lambda tokens, idx, options, env: f"<h{min(int(tokens[idx].tag[1]) + 1, 6)}>",
+    lambda renderer, tokens, idx, options, env: f"<h{min(int(tokens[idx].tag[1]) + 1, 6)}>",
 )
 _markdown.add_render_rule(
     "heading_close",
-    lambda tokens, idx, options, env: f"</h{min(int(tokens[idx].tag[1]) + 1, 6)}>\n",
+    lambda renderer, tokens, idx, options, env: f"</h{min(int(tokens[idx].tag[1]) + 1, 6)}>\n",
 )
 
 

@@ -4,19 +4,25 @@ Every page works without JavaScript; ``fetch`` requests (``Accept:
 application/json``) get JSON instead of a redirect.
 """
 
+import logging
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import DatabaseError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts import ratelimit
 from accounts.models import AuditEntry
 from forum import permissions, selectors, services
 from forum.forms import FlagForm, MoveForm, PostForm, ReactionForm, ThreadForm
 from forum.models import REACTION_SYMBOLS, Category, Flag, ReactionKind
+
+logger = logging.getLogger(__name__)
 
 
 def _wants_json(request: HttpRequest) -> bool:
@@ -166,7 +172,12 @@ def post_create(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method != "POST":
         return redirect(thread)
     form = PostForm(request.POST, request.FILES)
-    if form.is_valid():
+    status = 400
+    if ratelimit.exceeded(request, "post"):
+        form.is_valid()
+        form.add_error(None, _("You are posting very fast. Wait a minute and send again."))
+        status = 429
+    elif form.is_valid():
         data = form.cleaned_data
         reply_to = None
         if data.get("reply_to"):
@@ -186,18 +197,28 @@ def post_create(request: HttpRequest, pk: int) -> HttpResponse:
             )
         except ValidationError as error:
             _form_errors(form, error)
+        except DatabaseError:
+            logger.exception("A post could not be saved")
+            form.add_error(
+                None,
+                _(
+                    "Your post could not be saved just now. Nothing was saved; "
+                    "your text is below. Please send it again."
+                ),
+            )
+            status = 503
         else:
             if _wants_json(request):
                 return JsonResponse({"post": post.pk, "number": post.number}, status=201)
             return redirect(post.get_absolute_url())
     if _wants_json(request):
-        return JsonResponse({"errors": form.errors.get_json_data()}, status=400)
+        return JsonResponse({"errors": form.errors.get_json_data()}, status=status)
     page = selectors.post_page(viewer=request.user, thread=thread, page="last")
     return render(
         request,
         "forum/thread_detail.html",
         _thread_context(request, thread, page, form),
-        status=400,
+        status=status,
     )
 
 

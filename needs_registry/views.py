@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.models import AuditEntry, Organisation
+from accounts.ratelimit import exceeded, limited_response, rate_limit
 from accounts.services import audit_record
 from forum.models import Domain
 from needs_registry import exports, permissions, selectors, services
@@ -95,6 +96,8 @@ def backlog_board(request: HttpRequest) -> HttpResponse:
     if fmt in {"csv", "xlsx"}:
         if not permissions.can_export(request.user):
             raise PermissionDenied
+        if exceeded(request, "export"):
+            return limited_response(request)
         audit_record(action=AuditEntry.Action.EXPORT, actor=request.user, summary=f"backlog {fmt}")
         return exports.table_response(
             name="backlog",
@@ -396,6 +399,7 @@ def commitment(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+@rate_limit("vote")
 def city_vote(request: HttpRequest, pk: int) -> HttpResponse:
     need = selectors.need_get_for_viewer(viewer=request.user, pk=pk)
     if request.POST.get("withdraw") == "1":
@@ -504,6 +508,8 @@ def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
     results = selectors.round_results(round_=round_)
     fmt = request.GET.get("format")
     if fmt in {"csv", "xlsx"}:
+        if exceeded(request, "export"):
+            return limited_response(request)
         audit_record(action=AuditEntry.Action.EXPORT, actor=user, summary=f"round {pk} {fmt}")
         return exports.table_response(
             name=f"round-{round_.pk}",
@@ -649,6 +655,8 @@ def yearly_report(request: HttpRequest) -> HttpResponse:
     rows = selectors.yearly_summary(year=year)
     fmt = request.GET.get("format")
     if fmt in {"csv", "xlsx"}:
+        if exceeded(request, "export"):
+            return limited_response(request)
         audit_record(
             action=AuditEntry.Action.EXPORT, actor=request.user, summary=f"yearly {year} {fmt}"
         )

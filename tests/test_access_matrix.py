@@ -121,6 +121,8 @@ MATRIX = {
     "accounts:member_detail": (lambda w: f"/members/{w['users']['expert_b'].pk}/", members(200)),
     "accounts:profile_edit": (lambda w: "/profile/", members(200)),
     "accounts:feed_token_renew": (lambda w: "/profile/feed-token/", members(405)),
+    "accounts:my_data": (lambda w: "/profile/data.json", members(200)),
+    "accounts:audit_log": (lambda w: "/audit/", {**members(404), "admin": 200}),
     "forum:index": (lambda w: "/forum/", everyone(200)),
     "forum:category_detail": (
         lambda w: "/forum/c/board/",

@@ -1,0 +1,74 @@
+from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
+
+from accounts import services
+from accounts.models import AuditEntry, Organisation, User, UserRole
+
+
+@admin.register(Organisation)
+class OrganisationAdmin(admin.ModelAdmin):
+    list_display = ["name_fi", "slug", "kind", "business_id", "is_active", "joined_on"]
+    list_filter = ["kind", "is_active"]
+    search_fields = ["name_fi", "name_sv", "name_en", "slug", "business_id"]
+
+
+class UserRoleInline(admin.TabularInline):
+    model = UserRole
+    extra = 0
+    readonly_fields = ["role", "granted_at"]
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(User)
+class UserAdmin(admin.ModelAdmin):
+    list_display = ["display_name", "email", "organisation", "is_active", "last_login"]
+    list_filter = ["organisation", "is_active", "roles__role"]
+    search_fields = ["display_name", "email", "handle"]
+    readonly_fields = [
+        "email",
+        "display_name",
+        "organisation",
+        "last_login",
+        "date_joined",
+        "anonymised_at",
+    ]
+    fields = [
+        "display_name",
+        "email",
+        "handle",
+        "title",
+        "organisation",
+        "preferred_language",
+        "notification_email",
+        "is_active",
+        "last_login",
+        "date_joined",
+        "anonymised_at",
+    ]
+    inlines = [UserRoleInline]
+    actions = ["anonymise"]
+
+    @admin.action(description=_("Anonymise departed members (posts stay as former member)"))
+    def anonymise(self, request, queryset):
+        for user in queryset:
+            services.member_anonymise(actor=request.user, user=user)
+        messages.success(request, _("Anonymised %(count)d members.") % {"count": queryset.count()})
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "action", "actor", "target", "summary"]
+    list_filter = ["action"]
+    search_fields = ["target", "summary"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
