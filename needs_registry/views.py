@@ -133,7 +133,7 @@ def backlog_board(request: HttpRequest) -> HttpResponse:
                     n.benefit_hours_per_year,
                     "; ".join(
                         f"{s.organisation.name} {s.total_eur}"
-                        for s in selectors.cost_shares(need=n)
+                        for s in selectors.cost_shares(need=n, positions=list(n.positions.all()))
                     ),
                     selectors.procurement_route(n).label,
                     n.submitted_at.date().isoformat() if n.submitted_at else "",

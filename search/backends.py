@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime, time
 from typing import Any
 
 from django.conf import settings
+from django.contrib.postgres.search import SearchVector
 from django.db import connection
 from django.db.models import Q, QuerySet
 from django.utils import timezone
@@ -21,6 +22,8 @@ from search.models import SearchDocument
 from search.text import query_terms, stems, words
 
 logger = logging.getLogger(__name__)
+
+MAX_RESULTS = 1000
 
 
 @dataclass
@@ -91,8 +94,14 @@ class DatabaseBackend:
     name = "database"
 
     def index(self, document: SearchDocument | None, kind: str, object_id: int) -> None:
-        """The database index is written by ``documents.document_store``; the full-text
-        side table (SQLite FTS5) follows it here."""
+        """The database index is written by ``documents.document_store``; its full-text
+        side (SQLite's FTS5 table, PostgreSQL's stored tsvector) follows it here."""
+        if connection.vendor == "postgresql":
+            if document is not None:
+                SearchDocument.objects.filter(pk=document.pk).update(
+                    vector=SearchVector("terms", config="simple")
+                )
+            return
         if connection.vendor != "sqlite":
             return
         with connection.cursor() as cursor:
@@ -125,11 +134,11 @@ class DatabaseBackend:
         expression = " & ".join(
             "(" + " | ".join(f"{stem}:*" for stem in group) + ")" for group in alternatives
         )
-        vector = "to_tsvector('simple', search_searchdocument.terms)"
+        vector = "search_searchdocument.vector"
         return documents.extra(  # noqa: S610 - the query travels as a parameter
             where=[f"{vector} @@ to_tsquery('simple', %s)"],
             params=[expression],
-            select={"rank": f"ts_rank_cd({vector}, to_tsquery('simple', %s))"},
+            select={"rank": f"ts_rank({vector}, to_tsquery('simple', %s))"},
             select_params=[expression],
             order_by=["-rank", "-created_at", "-id"],
         )
@@ -141,7 +150,8 @@ class DatabaseBackend:
         if not query_terms(query):
             return Results(hits=[], total=0, backend=self.name)
         documents = self._match(documents, query)
-        total = documents.count()
+        # Counting stops at MAX_RESULTS: past that, nobody pages on.
+        total = documents.order_by()[:MAX_RESULTS].count()
         hits = [
             Hit(
                 kind=d.kind,

@@ -1,5 +1,6 @@
 """The search index kept in the database: one document per thread, post and need."""
 
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.utils import timezone
 
@@ -15,6 +16,8 @@ class SearchDocument(models.Model):
     title = models.CharField(max_length=300)
     body = models.TextField(blank=True)
     terms = models.TextField(blank=True, help_text="Stemmed words of title and body.")
+    # PostgreSQL only: the terms as a stored tsvector, kept by search.backends.
+    vector = SearchVectorField(null=True, editable=False)
     url = models.CharField(max_length=300)
     category_id = models.PositiveBigIntegerField(null=True, db_index=True)
     thread_id = models.PositiveBigIntegerField(null=True)

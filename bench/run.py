@@ -1,0 +1,687 @@
+"""Benchmarks of the platform against the floor of its own machine.
+
+Run with `make bench`. Data sets are generated here (seeded, reproducible) in a
+database of their own; all traffic goes to 127.0.0.1 and every loop is bounded
+in count and time. Prints every figure with its ratio and PASS/FAIL against
+the targets, and writes bench/RESULTS.md.
+"""
+
+import os
+import platform
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+RESULTS = BASE_DIR / "bench" / "RESULTS.md"
+QUICK = os.environ.get("BENCH_QUICK") == "1"
+
+
+def _bench_database() -> str:
+    url = os.environ.get("DATABASE_URL", "")
+    if url.startswith("postgres"):
+        import psycopg
+
+        base, _, _name = url.rpartition("/")
+        with psycopg.connect(f"{base}/postgres", autocommit=True) as connection:
+            connection.execute("DROP DATABASE IF EXISTS opencities_bench")
+            connection.execute("CREATE DATABASE opencities_bench")
+        return f"{base}/opencities_bench"
+    path = BASE_DIR / "var" / "bench.sqlite3"
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    return f"sqlite:///{path}"
+
+
+os.environ["DATABASE_URL"] = _bench_database()
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+os.environ["ALLOWED_HOSTS"] = "127.0.0.1,testserver"
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.core.management import call_command  # noqa: E402
+from django.db import connection, connections  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+from django.utils import timezone  # noqa: E402
+
+lines: list[str] = []
+verdicts: list[tuple[str, bool]] = []
+
+
+def say(text: str = "") -> None:
+    print(text, flush=True)
+    lines.append(text)
+
+
+def verdict(name: str, ok: bool, detail: str) -> None:
+    verdicts.append((name, ok))
+    say(f"  {'PASS' if ok else 'FAIL'}  {name}: {detail}")
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def timed(client: Client, url: str, runs: int) -> tuple[list[float], int]:
+    with CaptureQueriesContext(connection) as queries:
+        client.get(url)
+    count = len(queries)
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        response = client.get(url)
+        times.append((time.perf_counter() - start) * 1000)
+        assert response.status_code == 200, (url, response.status_code)
+    return times, count
+
+
+# Data
+
+
+def make_world():
+    from accounts.models import Organisation, Role, User, UserRole
+    from forum.models import Category
+
+    call_command("migrate", verbosity=0)
+    call_command("seed_demo", verbosity=0)
+    cities = list(Organisation.objects.filter(kind=Organisation.Kind.CITY))
+    viewer = User.objects.get(handle="liisa-koskinen")
+    leads = list(User.objects.filter(roles__role=Role.ICT_LEAD).distinct())
+    for city in cities:
+        if not any(u.organisation_id == city.pk for u in leads):
+            user = User.objects.create(
+                username=f"bench-lead-{city.slug}",
+                email=f"lead@{city.slug}.bench",
+                organisation=city,
+                handle=f"lead-{city.slug}",
+            )
+            UserRole.objects.create(user=user, role=Role.ICT_LEAD)
+            leads.append(user)
+    return {
+        "cities": cities,
+        "viewer": viewer,
+        "leads": leads,
+        "category": Category.objects.get(slug="ict"),
+    }
+
+
+def bulk_thread(world, posts: int, title: str):
+    from forum.models import Post, Thread
+
+    author = world["viewer"]
+    thread = Thread.objects.create(
+        category=world["category"],
+        title=title,
+        author=author,
+        organisation=author.organisation,
+        post_count=posts,
+        last_post_number=posts,
+    )
+    Post.objects.bulk_create(
+        (
+            Post(
+                thread=thread,
+                number=n,
+                author=author,
+                organisation=author.organisation,
+                body=f"Viesti {n}",
+                html=f"<p>Viesti {n}: <strong>yhteinen</strong> asia.</p>",
+            )
+            for n in range(1, posts + 1)
+        ),
+        batch_size=2000,
+    )
+    return thread
+
+
+# Pages
+
+
+def bench_pages(world):
+    from forum.models import Thread
+
+    say("\n## Pages (server time in-process, Django test client)")
+    client = Client()
+    client.force_login(world["viewer"])
+    runs = 20 if QUICK else 50
+    minimal, _queries = timed(client, "/healthz", runs)
+    say(f"  minimal view /healthz: p50 {pct(minimal, 50):.2f} ms, p99 {pct(minimal, 99):.2f} ms")
+    counts = {}
+    for size in (10, 100, 1000):
+        thread = bulk_thread(world, size, f"Bench {size}")
+        last_page = (size - 1) // 50 + 1
+        times, queries = timed(client, f"/forum/t/{thread.pk}/?page={last_page}", runs)
+        counts[size] = queries
+        say(
+            f"  thread page, {size} posts: {queries} queries, p50 {pct(times, 50):.1f} ms, "
+            f"p99 {pct(times, 99):.1f} ms ({pct(times, 50) / pct(minimal, 50):.1f}× minimal)"
+        )
+    verdict(
+        "thread page query count constant 10 → 1,000 posts",
+        counts[10] == counts[1000],
+        f"{counts[10]} vs {counts[1000]} queries",
+    )
+    _times, small_q = timed(client, "/forum/c/ict/", runs)
+    now = timezone.now()
+    Thread.objects.bulk_create(
+        (
+            Thread(
+                category=world["category"],
+                title=f"Bench thread {n}",
+                author=world["viewer"],
+                organisation=world["viewer"].organisation,
+                last_activity_at=now,
+            )
+            for n in range(10_000)
+        ),
+        batch_size=2000,
+    )
+    times, large_q = timed(client, "/forum/c/ict/?page=100", runs)
+    say(
+        f"  thread list, 10,000 threads: {large_q} queries, p50 {pct(times, 50):.1f} ms, "
+        f"p99 {pct(times, 99):.1f} ms"
+    )
+    verdict(
+        "thread list query count constant at 10,000 threads",
+        small_q == large_q,
+        f"{small_q} vs {large_q} queries",
+    )
+    return counts
+
+
+# Needs
+
+
+def bench_needs(world):
+    from accounts.models import User
+    from needs_registry import services
+    from needs_registry.models import CityPosition, CityVote, Need, Status, Support
+
+    say(
+        "\n## Needs (5,000 needs, 8 cities, 50,000 votes: 40,000 city votes + 10,000 "
+        "personal supports)"
+    )
+    rng = random.Random(42)
+    author = world["leads"][0]
+    domains = ["ict", "finance", "hr", "administration", "social_health"]
+    statuses = [Status.SUBMITTED, Status.UNDER_REVIEW, Status.ACCEPTED]
+    needs = Need.objects.bulk_create(
+        (
+            Need(
+                title=f"Tarve {n}",
+                problem="Ongelma",
+                desired_outcome="Tulos",
+                domain=rng.choice(domains),
+                organisation=author.organisation,
+                contact=author,
+                created_by=author,
+                status=rng.choice(statuses),
+                submitted_at=timezone.now(),
+                one_off_cost_eur=rng.randint(1000, 300000),
+                yearly_cost_eur=rng.randint(0, 50000),
+                benefit_hours_per_year=rng.randint(0, 5000),
+                vote_count=8,
+                sharing_count=4,
+            )
+            for n in range(5000)
+        ),
+        batch_size=1000,
+    )
+    cities = world["cities"][:8]
+    voter = world["leads"][0]
+    CityVote.objects.bulk_create(
+        (CityVote(need=need, organisation=city, voter=voter) for need in needs for city in cities),
+        batch_size=5000,
+    )
+    CityPosition.objects.bulk_create(
+        (
+            CityPosition(need=need, organisation=city, stance="has_need", updated_by=voter)
+            for need in needs[:2000]
+            for city in cities[:4]
+        ),
+        batch_size=5000,
+    )
+    members = [
+        User.objects.create(
+            username=f"bench-expert-{n}",
+            email=f"e{n}@bench",
+            organisation=cities[n % 8],
+            handle=f"bench-e{n}",
+        )
+        for n in range(2)
+    ]
+    Support.objects.bulk_create(
+        (Support(need=need, user=member) for need in needs for member in members), batch_size=5000
+    )
+    client = Client()
+    client.force_login(world["leads"][0])
+    runs = 10 if QUICK else 20
+    times, queries = timed(client, "/needs/board/?sort=benefit", runs)
+    say(
+        f"  backlog board: {queries} queries, p50 {pct(times, 50):.1f} ms, "
+        f"p99 {pct(times, 99):.1f} ms"
+    )
+    verdict(
+        "backlog board under 200 ms p50 at 5,000 needs / 50,000 votes",
+        pct(times, 50) < 200,
+        f"{pct(times, 50):.1f} ms",
+    )
+    for fmt in ("csv", "xlsx"):
+        start = time.perf_counter()
+        response = client.get(f"/needs/board/?format={fmt}&status=")
+        elapsed = time.perf_counter() - start
+        say(f"  backlog export {fmt}: {elapsed * 1000:.0f} ms, {len(response.content):,} bytes")
+
+    # Concurrent voting: every lead of every city on 25 fresh needs, at once.
+    from concurrent.futures import ThreadPoolExecutor
+
+    fresh = Need.objects.bulk_create(
+        Need(
+            title=f"Äänestys {n}",
+            problem="p",
+            desired_outcome="o",
+            domain="ict",
+            organisation=author.organisation,
+            contact=author,
+            created_by=author,
+            status=Status.SUBMITTED,
+        )
+        for n in range(25)
+    )
+    leads = world["leads"]
+
+    def vote(pair):
+        need, lead = pair
+        try:
+            services.city_vote_cast(actor=lead, need=need)
+        finally:
+            connections.close_all()
+
+    pairs = [(need, lead) for need in fresh for lead in leads]
+    start = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        list(pool.map(vote, pairs))
+    elapsed = time.perf_counter() - start
+    exact = all(
+        Need.objects.get(pk=n.pk).vote_count == len({lead.organisation_id for lead in leads})
+        for n in fresh
+    )
+    say(
+        f"  concurrent voting: {len(pairs)} votes in {elapsed:.2f} s "
+        f"({len(pairs) / elapsed:.0f} votes/s, 8 threads)"
+    )
+    verdict("concurrent votes leave exact totals", exact, f"{len(fresh)} needs checked")
+
+
+# Search
+
+
+def bench_search(world):
+    from search import service
+    from search.backends import DatabaseBackend
+    from search.models import SearchDocument
+    from search.text import index_terms
+
+    size = 20_000 if QUICK else 100_000
+    say(f"\n## Search ({size:,} posts, database backend, {connection.vendor})")
+    rng = random.Random(7)
+    vocabulary = [
+        "kirjasto",
+        "kirjastojen",
+        "laskutus",
+        "laskun",
+        "asiakaspalaute",
+        "varausjärjestelmä",
+        "tunnistautuminen",
+        "sote",
+        "koulu",
+        "päiväkoti",
+        "kaavoitus",
+        "rakennuslupa",
+        "palkanlaskenta",
+        "budjetti",
+        "arkisto",
+        "avoin",
+        "lähdekoodi",
+        "integraatio",
+        "rajapinta",
+        "pilvipalvelu",
+        "tietosuoja",
+        "biblioteket",
+        "skola",
+        "dagis",
+        "faktura",
+    ]
+    category = world["category"].pk
+    restricted = 999_999
+    batch = []
+    for n in range(size):
+        body = " ".join(rng.choice(vocabulary) for _ in range(30))
+        batch.append(
+            SearchDocument(
+                kind="post",
+                object_id=10_000_000 + n,
+                title=f"Ketju {n % 5000}",
+                body=body,
+                terms=index_terms(body),
+                url="/",
+                category_id=restricted if n % 10 == 0 else category,
+                publicity="internal",
+                author_name="Bench",
+                created_at=timezone.now(),
+            )
+        )
+        if len(batch) == 5000:
+            SearchDocument.objects.bulk_create(batch)
+            batch = []
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "INSERT INTO search_fts(rowid, terms) SELECT id, terms FROM "
+                "search_searchdocument WHERE object_id >= 10000000"
+            )
+    times = []
+    leaks = 0
+    for query in [
+        "kirjasto",
+        "laskutus",
+        "asiakaspalaute",
+        "rakennuslupa",
+        "biblioteket",
+        "tietosuoja integraatio",
+        "päiväkoti",
+        "avoin lähdekoodi",
+    ] * (2 if QUICK else 5):
+        start = time.perf_counter()
+        page = service.search(viewer=world["viewer"], query=query)
+        times.append((time.perf_counter() - start) * 1000)
+        leaks += sum(1 for hit in page if hit.object_id % 10 == 0 and hit.object_id >= 10_000_000)
+    say(
+        f"  query p50 {pct(times, 50):.1f} ms, p99 {pct(times, 99):.1f} ms ({DatabaseBackend.name})"
+    )
+    verdict("search well under a second p99", pct(times, 99) < 1000, f"{pct(times, 99):.1f} ms")
+    verdict("no restricted post shown to an outsider", leaks == 0, f"{leaks} leaked")
+
+
+# Live fan-out
+
+
+def start(args: list[str], env: dict | None = None) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, *args],
+        cwd=BASE_DIR,
+        env={**os.environ, **(env or {})},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+
+
+def wait_http(url: str, timeout: float = 30) -> None:
+    import requests
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            requests.get(url, timeout=1)
+            return
+        except requests.RequestException:
+            time.sleep(0.1)
+    raise RuntimeError(f"{url} did not start")
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def run_viewers(urls, count, posts, mode, publish, cookie="", thread=0):
+    """Start the viewer process, publish ``posts`` messages, return latency stats."""
+    import json
+
+    viewers = start(
+        [
+            "-m",
+            "bench.fanout_client",
+            ",".join(urls),
+            str(count),
+            str(posts),
+            mode,
+            cookie,
+            str(thread),
+        ]
+    )
+    line = viewers.stdout.readline()
+    if not line.startswith("READY"):
+        raise RuntimeError(f"viewers did not connect: {line!r}")
+    sent = publish(posts)
+    output = json.loads(viewers.stdout.readline() or "{}")
+    viewers.wait(timeout=30)
+    latencies, last_viewer, missing, duplicates = [], [], 0, 0
+    per_viewer = [r for r in output.get("receipts", []) if "duplicate" not in r]
+    duplicates = sum(1 for r in output.get("receipts", []) if "duplicate" in r)
+    missing = (count - len(per_viewer)) * posts
+    for key, sent_at in sent.items():
+        arrivals = [r[str(key)] for r in per_viewer if str(key) in r]
+        missing += len(per_viewer) - len(arrivals)
+        latencies.extend((a - sent_at) * 1000 for a in arrivals)
+        if arrivals:
+            last_viewer.append((max(arrivals) - sent_at) * 1000)
+    return {
+        "p50": pct(latencies, 50),
+        "p99": pct(latencies, 99),
+        "last": statistics.median(last_viewer) if last_viewer else float("nan"),
+        "missing": missing,
+        "duplicates": duplicates,
+    }
+
+
+def floor(count: int, posts: int):
+    import asyncio
+
+    import websockets
+
+    port = free_port()
+    server = start(["-m", "bench.floor_server", str(port)])
+    server.stdout.readline()
+    url = f"ws://127.0.0.1:{port}/ws/"
+
+    def publish(n):
+        async def go():
+            sent = {}
+            async with websockets.connect(url) as socket:
+                for i in range(n):
+                    sent[i] = time.time()
+                    await socket.send(f"pub:{i}:{sent[i]}")
+                    await asyncio.sleep(0.3)
+            return sent
+
+        return asyncio.run(go())
+
+    try:
+        before = cpu_seconds(server.pid)
+        result = run_viewers([url], count, posts, "floor", publish)
+        result["cpu_us"] = (cpu_seconds(server.pid) - before) / (posts * count) * 1e6
+        result["rss"] = rss_mb(server.pid)
+    finally:
+        server.terminate()
+        server.wait()
+    return result
+
+
+def platform_variant(world, count: int, posts: int, variant: str):
+    import re
+
+    import requests
+
+    from forum.models import Thread
+
+    redis_url = os.environ.get("REDIS_URL", "")
+    if variant != "memory" and not redis_url:
+        return None
+    env = {"DEBUG": "1", "LOG_LEVEL": "WARNING"}
+    if variant == "memory":
+        env["REDIS_URL"] = ""
+    else:
+        env["REDIS_URL"] = redis_url
+        env["REDIS_PREFIX"] = f"bench-{os.getpid()}-{variant}-{count}"
+    servers = []
+    ports = []
+    for _ in range(2 if variant == "two" else 1):
+        port = free_port()
+        servers.append(
+            start(
+                ["-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "config.asgi:application"],
+                {
+                    **env,
+                    "SITE_URL": f"http://127.0.0.1:{port}",
+                    "CSRF_TRUSTED_ORIGINS": f"http://127.0.0.1:{port}",
+                },
+            )
+        )
+        ports.append(port)
+    try:
+        for port in ports:
+            wait_http(f"http://127.0.0.1:{port}/healthz")
+        thread = Thread.objects.get(title="Bench 10")
+        viewer_client = Client()
+        viewer_client.force_login(world["leads"][1])
+        cookie = viewer_client.cookies["sessionid"].value
+        poster = Client()
+        poster.force_login(world["viewer"])
+        session = requests.Session()
+        session.cookies.set("sessionid", poster.cookies["sessionid"].value)
+        site = f"http://127.0.0.1:{ports[0]}"
+        page = session.get(f"{site}/forum/t/{thread.pk}/")
+        csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
+        urls = [f"ws://127.0.0.1:{port}/ws/live/" for port in ports]
+
+        def publish(n):
+            sent = {}
+            for i in range(n):
+                started = time.time()
+                response = session.post(
+                    f"{site}/forum/t/{thread.pk}/reply/",
+                    data={"csrfmiddlewaretoken": csrf, "body": f"bench {i}"},
+                    headers={"Accept": "application/json", "Referer": site + "/"},
+                )
+                sent[response.json()["post"]] = started
+                time.sleep(0.3)
+            return sent
+
+        before = [cpu_seconds(s.pid) for s in servers]
+        result = run_viewers(urls, count, posts, "platform", publish, cookie, thread.pk)
+        used = sum(cpu_seconds(s.pid) for s in servers) - sum(before)
+        result["cpu_us"] = used / (posts * count) * 1e6
+        result["rss"] = max(rss_mb(s.pid) for s in servers)
+        return result
+    finally:
+        for server in servers:
+            server.terminate()
+            server.wait()
+
+
+def bench_fanout(world):
+    say("\n## Live fan-out (viewers in a separate process; latency from send to receipt)")
+    posts = 5 if QUICK else 10
+    sizes = (100, 500) if QUICK else (100, 500, 1000)
+    for count in sizes:
+        base = floor(count, posts)
+        say(
+            f"  N={count} floor (bare websockets): p50 {base['p50']:.1f} ms, p99 "
+            f"{base['p99']:.1f} ms, last viewer {base['last']:.1f} ms, "
+            f"CPU {base['cpu_us']:.1f} µs/recipient"
+        )
+        for variant, label in (
+            ("memory", "Daphne + in-memory layer"),
+            ("redis", "Daphne + Redis pub/sub layer"),
+            ("two", "two Daphnes sharing Redis"),
+        ):
+            try:
+                result = platform_variant(world, count, posts, variant)
+            except Exception as error:  # a variant that fails is reported, the rest runs
+                say(f"  N={count} {label}: failed ({error})")
+                continue
+            if result is None:
+                say(f"  N={count} {label}: skipped (REDIS_URL not set)")
+                continue
+            ratio = result["last"] / base["last"] if base["last"] else float("nan")
+            say(
+                f"  N={count} {label}: p50 {result['p50']:.1f} ms, p99 {result['p99']:.1f} ms, "
+                f"last viewer {result['last']:.1f} ms ({ratio:.1f}× floor), CPU "
+                f"{result['cpu_us']:.0f} µs/post/viewer, RSS {result['rss']:.0f} MB, missing "
+                f"{result['missing']}, duplicates {result['duplicates']}"
+            )
+            verdict(
+                f"N={count} {label}: no viewer misses a post or gets one twice",
+                result["missing"] == 0 and result["duplicates"] == 0,
+                f"missing {result['missing']}, duplicates {result['duplicates']}",
+            )
+            if variant == "redis" and count in (500, 1000):
+                limit = 3 if count == 500 else 4
+                verdict(
+                    f"N={count} last viewer within {limit}× the floor",
+                    ratio <= limit,
+                    f"{ratio:.1f}×",
+                )
+            if variant == "redis" and count == 1000:
+                verdict(
+                    "server CPU per post per viewer under 100 µs at 1,000 viewers",
+                    result["cpu_us"] < 100,
+                    f"{result['cpu_us']:.0f} µs",
+                )
+
+
+def main():
+    import django as dj
+
+    started = time.time()
+    say("# Benchmark results")
+    say(
+        f"\n{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; {platform.node()}; "
+        f"{os.cpu_count()} cores; Python {platform.python_version()}; Django {dj.__version__}; "
+        f"database {connection.vendor}; Redis {'yes' if os.environ.get('REDIS_URL') else 'no'}"
+        f"{'; quick run' if QUICK else ''}"
+    )
+    world = make_world()
+    chosen = set(sys.argv[1:])
+    sections = (bench_pages, bench_needs, bench_search, bench_fanout)
+    for section in sections:
+        if chosen and section.__name__.removeprefix("bench_") not in chosen:
+            continue
+        try:
+            section(world)
+        except Exception as error:
+            say(f"  section {section.__name__} failed: {error!r}")
+            verdicts.append((section.__name__, False))
+    passed = sum(1 for _name, ok in verdicts if ok)
+    say(f"\n{passed} of {len(verdicts)} targets met; {time.time() - started:.0f} s")
+    if not chosen:
+        RESULTS.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
