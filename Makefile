@@ -55,7 +55,10 @@ test: setup
 	$(VENV)/bin/pytest -m "not browser" -p no:randomly
 	$(VENV)/bin/pytest -m browser; status=$$?; if [ $$status -eq 5 ]; then exit 0; else exit $$status; fi
 
+# On PostgreSQL and Redis when they answer on this machine, as in production.
 bench: setup
+	@if pg_isready -h 127.0.0.1 -q 2>/dev/null; then export DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres}; fi; \
+	if [ "$$(redis-cli -h 127.0.0.1 ping 2>/dev/null)" = "PONG" ]; then export REDIS_URL=$${REDIS_URL:-redis://127.0.0.1:6379/0}; fi; \
 	$(PY) -m bench.run
 
 lint: venv

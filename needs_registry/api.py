@@ -23,6 +23,10 @@ def member_or_public(request: HttpRequest):
     return user if user is not None and user.is_authenticated and user.is_active else None
 
 
+class Message(Schema):
+    detail: str
+
+
 class OrganisationOut(Schema):
     slug: str
     name_fi: str
@@ -96,7 +100,8 @@ def list_needs(request: HttpRequest, status: Status | None = None, domain: str |
     return [_out(request, need) for need in needs]
 
 
-@router.get("/needs/{need_id}", response=NeedOut, auth=member_or_public)
+@router.get("/needs/{need_id}", response={200: NeedOut, 401: Message, 404: Message},
+            auth=member_or_public)
 def get_need(request: HttpRequest, need_id: int):
     need = _published().filter(pk=need_id).first()
     if need is None:
