@@ -196,7 +196,7 @@ AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
     "allauth.account.auth_backends.AuthenticationBackend",
 ]
-LOGIN_URL = "account_login"
+LOGIN_URL = "sign_in"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/"
 
@@ -323,8 +323,8 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "Open Cities <noreply@opencities.
 # Wagtail: content pages and back office.
 WAGTAIL_SITE_NAME = "Open Cities"
 WAGTAILADMIN_BASE_URL = SITE_URL
-WAGTAILADMIN_LOGIN_URL = "account_login"
-WAGTAIL_FRONTEND_LOGIN_URL = "account_login"
+WAGTAILADMIN_LOGIN_URL = "sign_in"
+WAGTAIL_FRONTEND_LOGIN_URL = "sign_in"
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 WAGTAILDOCS_EXTENSIONS = ["pdf", "docx", "xlsx", "odt", "ods", "csv", "txt"]
 

@@ -473,10 +473,8 @@ def notifications_mark_read(*, user: User, ids: Iterable[int] | None = None) -> 
     return changed
 
 
-def attachment_upload(*, actor: User, upload: UploadedFile) -> Attachment:
-    """Store an upload after checking its real type (from its content) and size."""
-    if not permissions.is_member(actor):
-        raise PermissionDenied
+def attachment_check(upload: UploadedFile) -> tuple[str, str]:
+    """The real type of an upload (from its content) and a safe file name; or ValidationError."""
     if upload.size > settings.ATTACHMENT_MAX_BYTES:
         raise ValidationError(
             {
@@ -498,16 +496,23 @@ def attachment_upload(*, actor: User, upload: UploadedFile) -> Attachment:
                 )
             }
         )
-    extension = ALLOWED_ATTACHMENT_TYPES[mime]
     stem = (upload.name or "file").rsplit(".", 1)[0][:80] or "file"
+    return mime, f"{stem}.{ALLOWED_ATTACHMENT_TYPES[mime]}"
+
+
+def attachment_upload(*, actor: User, upload: UploadedFile) -> Attachment:
+    """Store an upload after checking its real type (from its content) and size."""
+    if not permissions.is_member(actor):
+        raise PermissionDenied
+    mime, name = attachment_check(upload)
     attachment = Attachment(
         uploader=actor,
         token=secrets.token_hex(16),
-        original_name=f"{stem}.{extension}",
+        original_name=name,
         content_type=mime,
         size=upload.size,
     )
-    attachment.file.save(f"{stem}.{extension}", upload, save=False)
+    attachment.file.save(name, upload, save=False)
     attachment.save()
     return attachment
 

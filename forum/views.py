@@ -21,6 +21,7 @@ from accounts.models import AuditEntry
 from forum import permissions, selectors, services
 from forum.forms import FlagForm, MoveForm, PostForm, ReactionForm, ThreadForm
 from forum.models import REACTION_SYMBOLS, Category, Flag, ReactionKind
+from needs_registry.permissions import can_promote_thread
 
 logger = logging.getLogger(__name__)
 
@@ -126,6 +127,7 @@ def _thread_context(request, thread, page, form=None):
         "can_post": permissions.can_post(viewer, thread),
         "can_moderate": permissions.can_moderate(viewer),
         "can_mark_solution": permissions.can_mark_solution(viewer, thread),
+        "can_promote": can_promote_thread(viewer) and thread.need_id is None,
         "watching": selectors.is_watching(viewer=viewer, thread=thread),
         "last_read": last_read,
         "reactions": [

@@ -100,8 +100,9 @@ def list_needs(request: HttpRequest, status: Status | None = None, domain: str |
     return [_out(request, need) for need in needs]
 
 
-@router.get("/needs/{need_id}", response={200: NeedOut, 401: Message, 404: Message},
-            auth=member_or_public)
+@router.get(
+    "/needs/{need_id}", response={200: NeedOut, 401: Message, 404: Message}, auth=member_or_public
+)
 def get_need(request: HttpRequest, need_id: int):
     need = _published().filter(pk=need_id).first()
     if need is None:

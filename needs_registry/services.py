@@ -26,6 +26,7 @@ from needs_registry.models import (
     Follow,
     Meeting,
     Need,
+    NeedAttachment,
     PrioritisationRound,
     RoundAllocation,
     Status,
@@ -661,3 +662,20 @@ def decision_record(
 
 def round_points_total(need: Need) -> int:
     return RoundAllocation.objects.filter(need=need).aggregate(total=Sum("points"))["total"] or 0
+
+
+@transaction.atomic
+def need_attachment_add(*, actor: User, need: Need, upload) -> NeedAttachment:
+    """Attach a file to a need (its type checked on content, like forum attachments)."""
+    from forum.services import attachment_check
+
+    need = _lock(need)
+    if not permissions.can_edit_need(actor, need):
+        raise PermissionDenied
+    mime, name = attachment_check(upload)
+    attachment = NeedAttachment(
+        need=need, uploader=actor, original_name=name, content_type=mime, size=upload.size
+    )
+    attachment.file.save(name, upload, save=False)
+    attachment.save()
+    return attachment

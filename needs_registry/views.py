@@ -690,3 +690,37 @@ def yearly_report(request: HttpRequest) -> HttpResponse:
             "breadcrumbs": _crumbs((_("Yearly summary"), None)),
         },
     )
+
+
+@login_required
+@require_POST
+def dependencies(request: HttpRequest, pk: int) -> HttpResponse:
+    need = selectors.need_get_for_viewer(viewer=request.user, pk=pk)
+    numbers = [
+        int(n) for n in request.POST.get("depends_on", "").replace(",", " ").split() if n.isdigit()
+    ]
+    others = [selectors.need_get_for_viewer(viewer=request.user, pk=n) for n in numbers]
+    try:
+        services.dependencies_set(actor=request.user, need=need, depends_on=others)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("The dependencies were saved."))
+    return redirect(need)
+
+
+@login_required
+@require_POST
+def attachment_add(request: HttpRequest, pk: int) -> HttpResponse:
+    need = selectors.need_get_for_viewer(viewer=request.user, pk=pk)
+    upload = request.FILES.get("file")
+    if upload is None:
+        messages.error(request, _("Choose a file first."))
+        return redirect(need)
+    try:
+        services.need_attachment_add(actor=request.user, need=need, upload=upload)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("The file was attached."))
+    return redirect(need)

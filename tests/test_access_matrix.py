@@ -196,6 +196,8 @@ MATRIX = {
     "needs:support": (lambda w: f"/needs/{w['need'].pk}/support/", members(405)),
     "needs:follow": (lambda w: f"/needs/{w['need'].pk}/follow/", members(405)),
     "needs:production": (lambda w: f"/needs/{w['need'].pk}/production/", members(405)),
+    "needs:dependencies": (lambda w: f"/needs/{w['need'].pk}/dependencies/", members(405)),
+    "needs:attachment_add": (lambda w: f"/needs/{w['need'].pk}/attachments/", members(405)),
     "needs:round_list": (lambda w: "/needs/rounds/", members(200)),
     "needs:round_detail": (lambda w: f"/needs/rounds/{w['round'].pk}/", members(200)),
     "needs:round_close": (lambda w: f"/needs/rounds/{w['round'].pk}/close/", members(405)),

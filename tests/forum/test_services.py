@@ -245,3 +245,21 @@ def test_flags_reach_moderators_and_hiding_resolves_them(author, category):
     assert flag_queue(viewer=moderator) == []
     post.refresh_from_db()
     assert post.is_hidden
+
+
+def test_daily_digest_collects_unsent_notifications(
+    author, category, mailoutbox, django_capture_on_commit_callbacks
+):
+    from django.core.management import call_command
+
+    author.notification_email = "daily"
+    author.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        thread = services.thread_create(actor=author, category=category, title="T", body="x")
+        services.post_create(actor=UserFactory(), thread=thread, body="vastaus")
+    assert mailoutbox == []
+    call_command("send_digests")
+    assert len(mailoutbox) == 1
+    assert author.email in mailoutbox[0].to
+    call_command("send_digests")
+    assert len(mailoutbox) == 1

@@ -134,3 +134,46 @@ def test_api_answers_match_its_own_schema(client, registry):
     ]["schema"]
     validator = jsonschema_rs.validator_for(resolve(listing))
     validator.validate(json.loads(client.get("/api/needs").content))
+
+
+def test_ict_lead_turns_a_discussion_into_a_need_draft(client, registry):
+    from forum import services as forum_services
+    from forum.models import Category
+
+    thread = forum_services.thread_create(actor=registry["pori_lead"],
+                                          category=Category.objects.get(slug="ict"),
+                                          title="Yhteinen chatbot?", body="Tarvitsisimmeko?")
+    client.force_login(registry["pori_lead"])
+    assert "from_thread" in client.get(f"/forum/t/{thread.pk}/").content.decode()
+    form = client.get(f"/needs/new/?from_thread={thread.pk}").content.decode()
+    assert "Yhteinen chatbot?" in form
+    response = client.post("/needs/new/", {
+        "from_thread": thread.pk, "title": "Yhteinen chatbot", "problem": "Tarvitsisimmeko?",
+        "desired_outcome": "Chatbot", "domain": "ict", "one_off_cost_eur": 0,
+        "yearly_cost_eur": 0, "contract_years": 4, "benefit_hours_per_year": 0,
+        "urgency": "medium", "cost_split": "equal",
+    })
+    assert response.status_code == 302
+    from needs_registry.models import Need
+
+    assert Need.objects.get(title="Yhteinen chatbot").origin_thread == thread
+
+
+def test_need_attachments_are_checked_and_dependencies_saved(client, registry):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tests.forum.test_services import PNG
+
+    client.force_login(registry["lead"])
+    need = registry["need"]
+    client.post(f"/needs/{need.pk}/attachments/",
+                {"file": SimpleUploadedFile("kaavio.png", PNG)})
+    client.post(f"/needs/{need.pk}/attachments/",
+                {"file": SimpleUploadedFile("virus.pdf", b"MZ not a pdf")})
+    assert [a.original_name for a in need.attachments.all()] == ["kaavio.png"]
+    client.post(f"/needs/{need.pk}/dependencies/", {"depends_on": str(registry["draft"].pk)})
+    assert list(need.depends_on.all()) == [registry["draft"]]
+
+
+def test_sign_in_is_where_members_only_pages_send_you(client, db):
+    assert client.get("/members/")["Location"].startswith("/sign-in/?next=")
