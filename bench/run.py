@@ -45,11 +45,17 @@ import django  # noqa: E402
 
 django.setup()
 
+# A thousand viewers need more open files than the default soft limit.
+import resource  # noqa: E402
+
 from django.core.management import call_command  # noqa: E402
 from django.db import connection, connections  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
+
+_soft, _hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+resource.setrlimit(resource.RLIMIT_NOFILE, (max(_soft, min(_hard, 65536)), _hard))
 
 lines: list[str] = []
 verdicts: list[tuple[str, bool]] = []
@@ -474,12 +480,25 @@ def run_viewers(urls, count, posts, mode, publish, cookie="", thread=0):
             str(thread),
         ]
     )
-    line = viewers.stdout.readline()
-    if not line.startswith("READY"):
-        raise RuntimeError(f"viewers did not connect: {line!r}")
-    sent = publish(posts)
-    output = json.loads(viewers.stdout.readline() or "{}")
-    viewers.wait(timeout=30)
+    import threading
+
+    # Nothing may hang the benchmark: the viewers are stopped after 240 s whatever happens.
+    watchdog = threading.Timer(240, viewers.kill)
+    watchdog.start()
+    try:
+        line = viewers.stdout.readline()
+        if not line.startswith("READY"):
+            raise RuntimeError(f"viewers did not connect: {line!r}")
+        connected = int(line.split()[1])
+        if connected < count:
+            raise RuntimeError(f"only {connected} of {count} viewers connected")
+        sent = publish(posts)
+        output = json.loads(viewers.stdout.readline() or "{}")
+        viewers.wait(timeout=30)
+    finally:
+        watchdog.cancel()
+        if viewers.poll() is None:
+            viewers.kill()
     latencies, last_viewer, missing, duplicates = [], [], 0, 0
     per_viewer = [r for r in output.get("receipts", []) if "duplicate" not in r]
     duplicates = sum(1 for r in output.get("receipts", []) if "duplicate" in r)
@@ -587,6 +606,7 @@ def platform_variant(world, count: int, posts: int, variant: str):
                     f"{site}/forum/t/{thread.pk}/reply/",
                     data={"csrfmiddlewaretoken": csrf, "body": f"bench {i}"},
                     headers={"Accept": "application/json", "Referer": site + "/"},
+                    timeout=30,
                 )
                 sent[response.json()["post"]] = started
                 time.sleep(0.3)
