@@ -699,6 +699,8 @@ def main():
         except Exception as error:
             say(f"  section {section.__name__} failed: {error!r}")
             verdicts.append((section.__name__, False))
+        if not chosen:  # keep what was measured, even if a later section is cut short
+            RESULTS.write_text("\n".join(lines) + "\n", encoding="utf-8")
     passed = sum(1 for _name, ok in verdicts if ok)
     say(f"\n{passed} of {len(verdicts)} targets met; {time.time() - started:.0f} s")
     if not chosen:
