@@ -140,19 +140,32 @@ def test_ict_lead_turns_a_discussion_into_a_need_draft(client, registry):
     from forum import services as forum_services
     from forum.models import Category
 
-    thread = forum_services.thread_create(actor=registry["pori_lead"],
-                                          category=Category.objects.get(slug="ict"),
-                                          title="Yhteinen chatbot?", body="Tarvitsisimmeko?")
+    thread = forum_services.thread_create(
+        actor=registry["pori_lead"],
+        category=Category.objects.get(slug="ict"),
+        title="Yhteinen chatbot?",
+        body="Tarvitsisimmeko?",
+    )
     client.force_login(registry["pori_lead"])
     assert "from_thread" in client.get(f"/forum/t/{thread.pk}/").content.decode()
     form = client.get(f"/needs/new/?from_thread={thread.pk}").content.decode()
     assert "Yhteinen chatbot?" in form
-    response = client.post("/needs/new/", {
-        "from_thread": thread.pk, "title": "Yhteinen chatbot", "problem": "Tarvitsisimmeko?",
-        "desired_outcome": "Chatbot", "domain": "ict", "one_off_cost_eur": 0,
-        "yearly_cost_eur": 0, "contract_years": 4, "benefit_hours_per_year": 0,
-        "urgency": "medium", "cost_split": "equal",
-    })
+    response = client.post(
+        "/needs/new/",
+        {
+            "from_thread": thread.pk,
+            "title": "Yhteinen chatbot",
+            "problem": "Tarvitsisimmeko?",
+            "desired_outcome": "Chatbot",
+            "domain": "ict",
+            "one_off_cost_eur": 0,
+            "yearly_cost_eur": 0,
+            "contract_years": 4,
+            "benefit_hours_per_year": 0,
+            "urgency": "medium",
+            "cost_split": "equal",
+        },
+    )
     assert response.status_code == 302
     from needs_registry.models import Need
 
@@ -166,10 +179,10 @@ def test_need_attachments_are_checked_and_dependencies_saved(client, registry):
 
     client.force_login(registry["lead"])
     need = registry["need"]
-    client.post(f"/needs/{need.pk}/attachments/",
-                {"file": SimpleUploadedFile("kaavio.png", PNG)})
-    client.post(f"/needs/{need.pk}/attachments/",
-                {"file": SimpleUploadedFile("virus.pdf", b"MZ not a pdf")})
+    client.post(f"/needs/{need.pk}/attachments/", {"file": SimpleUploadedFile("kaavio.png", PNG)})
+    client.post(
+        f"/needs/{need.pk}/attachments/", {"file": SimpleUploadedFile("virus.pdf", b"MZ not a pdf")}
+    )
     assert [a.original_name for a in need.attachments.all()] == ["kaavio.png"]
     client.post(f"/needs/{need.pk}/dependencies/", {"depends_on": str(registry["draft"].pk)})
     assert list(need.depends_on.all()) == [registry["draft"]]
