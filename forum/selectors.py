@@ -206,5 +206,18 @@ def flag_queue(*, viewer: User) -> list[Flag]:
     )
 
 
+def moderation_log(*, viewer: User, limit: int = 50) -> list:
+    """The latest moderation actions, for moderators."""
+    from accounts.models import AuditEntry
+
+    if not permissions.can_moderate(viewer):
+        raise Http404
+    return list(
+        AuditEntry.objects.filter(action=AuditEntry.Action.MODERATION)
+        .select_related("actor")
+        .order_by("-created_at", "-id")[:limit]
+    )
+
+
 def revisions_for(*, viewer: User, post: Post) -> list:
     return list(post.revisions.select_related("edited_by").order_by("-created_at"))

@@ -17,7 +17,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts import ratelimit
-from accounts.models import AuditEntry
 from forum import permissions, selectors, services
 from forum.forms import FlagForm, MoveForm, PostForm, ReactionForm, ThreadForm
 from forum.models import REACTION_SYMBOLS, Category, Flag, ReactionKind
@@ -428,9 +427,7 @@ def notifications(request: HttpRequest) -> HttpResponse:
 @login_required
 def moderation_queue(request: HttpRequest) -> HttpResponse:
     flags = selectors.flag_queue(viewer=request.user)
-    log = AuditEntry.objects.filter(action=AuditEntry.Action.MODERATION).select_related("actor")[
-        :50
-    ]
+    log = selectors.moderation_log(viewer=request.user)
     return render(request, "forum/moderation_queue.html", {"flags": flags, "log": log})
 
 
