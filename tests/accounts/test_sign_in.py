@@ -198,3 +198,14 @@ def test_break_glass_superuser_signs_in_to_django_admin(client, db):
 def test_discovery_is_used(iam):
     config = requests.get(f"{iam.issuer}/.well-known/openid-configuration", timeout=5).json()
     assert config["issuer"] == iam.issuer
+
+
+def test_signed_in_sessions_keep_working_when_the_provider_is_down(client, iam, settings):
+    from tests.conftest import Provider, free_port
+
+    iam.set_user("sub-stays", claims(municipality="pori"))
+    sign_in(client, iam, "sub-stays")
+    use_provider(settings, Provider(issuer=f"http://127.0.0.1:{free_port()}", kind="mock"))
+
+    assert client.get("/members/").status_code == 200
+    assert client.get("/forum/").status_code == 200

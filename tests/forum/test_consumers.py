@@ -213,3 +213,50 @@ async def test_typing_is_relayed_to_others_and_throttled(world):
     assert typing[0]["user"] == world["alice"].pk
     await alice.disconnect()
     await bob.disconnect()
+
+
+SUBSCRIPTION_MATRIX = {
+    # kind: (open thread, steering group thread)
+    "anonymous": ("closed", "closed"),
+    "expert_a": ("subscribed", "forbidden"),
+    "expert_b": ("subscribed", "forbidden"),
+    "ict_lead": ("subscribed", "forbidden"),
+    "steering": ("subscribed", "subscribed"),
+    "moderator": ("subscribed", "subscribed"),
+    "admin": ("subscribed", "subscribed"),
+}
+
+
+async def test_subscription_matrix(world):
+    @sync_to_async
+    def people():
+        pori = world["alice"].organisation
+        return {
+            "anonymous": None,
+            "expert_a": world["alice"],
+            "expert_b": UserFactory(organisation=OrganisationFactory(slug="kajaani")),
+            "ict_lead": UserFactory(organisation=pori, roles=[Role.ICT_LEAD]),
+            "steering": world["bob"],
+            "moderator": UserFactory(roles=[Role.MODERATOR]),
+            "admin": UserFactory(roles=[Role.PLATFORM_ADMIN]),
+        }
+
+    users = await people()
+    outcomes = {}
+    for kind, user in users.items():
+        communicator, connected, _code = await connect(user)
+        if not connected:
+            outcomes[kind] = ("closed", "closed")
+            continue
+        results = []
+        for thread in (world["thread"], world["secret"]):
+            await communicator.send_json_to(
+                {"type": "subscribe", "thread": thread.pk, "after": thread.event_seq}
+            )
+            event = await receive(communicator)
+            results.append(event["type"] if event["type"] == "subscribed" else event["code"])
+            while not await communicator.receive_nothing(timeout=0.1):
+                await communicator.receive_from()
+        outcomes[kind] = tuple(results)
+        await communicator.disconnect()
+    assert outcomes == SUBSCRIPTION_MATRIX
