@@ -5,8 +5,33 @@ from accounts import services
 from accounts.models import AuditEntry, Organisation, User, UserRole
 
 
+class AuditedAdmin(admin.ModelAdmin):
+    """Writes every change made in Django admin to the platform's audit log too."""
+
+    def _audit(self, request, obj, summary: str) -> None:
+        services.audit_record(
+            action=AuditEntry.Action.ADMIN_CHANGE,
+            actor=request.user,
+            target=f"{obj._meta.label_lower}:{obj.pk}",
+            summary=summary,
+        )
+
+    def log_addition(self, request, obj, message):
+        self._audit(request, obj, f"added {obj}")
+        return super().log_addition(request, obj, message)
+
+    def log_change(self, request, obj, message):
+        self._audit(request, obj, f"changed {obj}")
+        return super().log_change(request, obj, message)
+
+    def log_deletions(self, request, queryset):
+        for obj in queryset:
+            self._audit(request, obj, f"deleted {obj}")
+        return super().log_deletions(request, queryset)
+
+
 @admin.register(Organisation)
-class OrganisationAdmin(admin.ModelAdmin):
+class OrganisationAdmin(AuditedAdmin):
     list_display = ["name_fi", "slug", "kind", "business_id", "is_active", "joined_on"]
     list_filter = ["kind", "is_active"]
     search_fields = ["name_fi", "name_sv", "name_en", "slug", "business_id"]
@@ -23,7 +48,7 @@ class UserRoleInline(admin.TabularInline):
 
 
 @admin.register(User)
-class UserAdmin(admin.ModelAdmin):
+class UserAdmin(AuditedAdmin):
     list_display = ["display_name", "email", "organisation", "is_active", "last_login"]
     list_filter = ["organisation", "is_active", "roles__role"]
     search_fields = ["display_name", "email", "handle"]

@@ -61,3 +61,31 @@ def test_audit_entries_are_append_only(member):
         entry.save()
     with pytest.raises(PermissionDenied):
         entry.delete()
+
+
+def test_admin_changes_reach_the_audit_log(client):
+    from accounts.models import Organisation
+
+    superuser = UserFactory(is_staff=True, is_superuser=True)
+    client.force_login(superuser)
+    organisation = OrganisationFactory(slug="heinola", name_fi="Heinola")
+    response = client.post(
+        f"/django-admin/accounts/organisation/{organisation.pk}/change/",
+        {
+            "slug": "heinola",
+            "name_fi": "Heinolan kaupunki",
+            "name_sv": "Heinola",
+            "name_en": "Heinola",
+            "business_id": "",
+            "kind": "city",
+            "population": "18000",
+            "is_active": "on",
+            "joined_on": "2026-01-01",
+            "left_on": "",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:500]
+    assert Organisation.objects.get(pk=organisation.pk).name_fi == "Heinolan kaupunki"
+    entry = AuditEntry.objects.get(action=AuditEntry.Action.ADMIN_CHANGE)
+    assert entry.actor == superuser
+    assert entry.target == f"accounts.organisation:{organisation.pk}"
