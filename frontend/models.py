@@ -7,7 +7,21 @@ from wagtail.fields import RichTextField
 from wagtail.models import Page
 
 
-class HomePage(Page):
+class ServedInReadersLanguage:
+    """Serve the translation of a page in the reader's language when there is one.
+
+    Pages are routed through the Finnish tree; Swedish and English versions are
+    Wagtail translations of the same pages, edited in Wagtail admin.
+    """
+
+    def serve(self, request, *args, **kwargs):
+        localized = self.localized
+        if localized.pk != self.pk and localized.live:
+            return localized.specific.serve(request, *args, **kwargs)
+        return super().serve(request, *args, **kwargs)
+
+
+class HomePage(ServedInReadersLanguage, Page):
     """The front page: introduction, latest discussions, needs under review and news."""
 
     intro = RichTextField(_("introduction"), blank=True)
@@ -31,7 +45,7 @@ class HomePage(Page):
         return context
 
 
-class ContentPage(Page):
+class ContentPage(ServedInReadersLanguage, Page):
     """A page such as "About the consortium" or "How to submit a need"."""
 
     body = RichTextField(_("body"))
@@ -42,7 +56,7 @@ class ContentPage(Page):
         verbose_name = _("content page")
 
 
-class NewsIndexPage(Page):
+class NewsIndexPage(ServedInReadersLanguage, Page):
     intro = RichTextField(_("introduction"), blank=True)
     content_panels = [*Page.content_panels, FieldPanel("intro")]
     subpage_types = ["frontend.NewsPage"]
@@ -56,7 +70,7 @@ class NewsIndexPage(Page):
         return context
 
 
-class NewsPage(Page):
+class NewsPage(ServedInReadersLanguage, Page):
     date = models.DateField(_("date"))
     body = RichTextField(_("body"))
     content_panels = [*Page.content_panels, FieldPanel("date"), FieldPanel("body")]

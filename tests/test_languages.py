@@ -43,3 +43,16 @@ def test_every_interface_string_is_translated(language):
     )
     assert catalogue.percent_translated() == 100
     assert not [entry.msgid for entry in catalogue if "fuzzy" in entry.flags]
+
+
+@pytest.mark.parametrize(
+    ("language", "title"),
+    [("fi", "Tietoa konsortiosta"), ("sv", "Om konsortiet"), ("en", "About the consortium")],
+)
+def test_content_pages_are_served_in_the_readers_language(language, title):
+    from django.core.management import call_command
+
+    call_command("seed_demo", verbosity=0)
+    page = Client(HTTP_ACCEPT_LANGUAGE=language).get("/konsortio/").content.decode()
+    assert f"<h1>{title}</h1>" in page
+    assert f'<html lang="{language}">' in page

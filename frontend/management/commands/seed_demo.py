@@ -244,3 +244,86 @@ class Command(BaseCommand):
                 body="<p>Konsortion yhteistyöalusta on otettu käyttöön.</p>",
             )
         )
+        self._translations(home)
+
+    def _translations(self, home) -> None:
+        """Swedish and English versions of the demo pages, as Wagtail translations."""
+        from wagtail.models import Locale, Page
+
+        texts = {
+            "sv": {
+                "etusivu": (
+                    "Öppna städer",
+                    "<p>Finländska städer och kommuner utvecklar IKT "
+                    "tillsammans med öppen källkod. Här diskuterar experterna, de "
+                    "IKT-ansvariga registrerar gemensamma utvecklingsbehov och "
+                    "styrgruppen beslutar om dem.</p>",
+                ),
+                "konsortio": (
+                    "Om konsortiet",
+                    "<p>Konsortiet Öppna städer utvecklar "
+                    "kommunernas IKT-tjänster tillsammans 2026–2029. Tavastehus "
+                    "koordinerar.</p>",
+                ),
+                "jasenkaupungit": (
+                    "Medlemsstäder",
+                    "<p>Tavastehus, Björneborg, Borgå, "
+                    "Seinäjoki, Kajana, Heinola, Kankaanpää och Pemar.</p>",
+                ),
+                "kehitystarpeen-jattaminen": (
+                    "Så lämnar du in ett behov",
+                    "<p>Skriv behovet "
+                    "som utkast, be om kommentarer och lämna in "
+                    "det till styrgruppen.</p>",
+                ),
+                "uutiset": ("Nyheter", ""),
+                "alusta-avattu": (
+                    "Samarbetsplattformen har öppnats",
+                    "<p>Konsortiets samarbetsplattform har tagits i bruk.</p>",
+                ),
+            },
+            "en": {
+                "etusivu": (
+                    "Open Cities",
+                    "<p>Finnish cities and municipalities develop ICT "
+                    "together with open source. Here experts discuss, ICT leads log "
+                    "common development needs and the steering group decides on "
+                    "them.</p>",
+                ),
+                "konsortio": (
+                    "About the consortium",
+                    "<p>The Open Cities consortium develops "
+                    "municipal ICT services together in 2026–2029. Hämeenlinna "
+                    "coordinates.</p>",
+                ),
+                "jasenkaupungit": (
+                    "Member cities",
+                    "<p>Hämeenlinna, Pori, Porvoo, Seinäjoki, "
+                    "Kajaani, Heinola, Kankaanpää and Paimio.</p>",
+                ),
+                "kehitystarpeen-jattaminen": (
+                    "How to submit a need",
+                    "<p>Write the need as a "
+                    "draft, ask for comments and submit it to the "
+                    "steering group.</p>",
+                ),
+                "uutiset": ("News", ""),
+                "alusta-avattu": (
+                    "The collaboration platform is open",
+                    "<p>The consortium's collaboration platform is in use.</p>",
+                ),
+            },
+        }
+        pages = [home, *Page.objects.descendant_of(home).order_by("path").specific()]
+        for code, by_slug in texts.items():
+            locale = Locale.objects.get(language_code=code)
+            for page in pages:
+                if page.slug not in by_slug:
+                    continue
+                translation = page.copy_for_translation(locale, copy_parents=True)
+                title, body = by_slug[page.slug]
+                translation.title = title
+                for field in ("intro", "body"):
+                    if hasattr(translation, field) and body:
+                        setattr(translation, field, body)
+                translation.save_revision().publish()
