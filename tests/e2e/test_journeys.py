@@ -30,6 +30,11 @@ def test_experts_of_two_cities_discuss_live(site, new_page):
 
     expect(pori.locator("#posts")).to_contain_text("Vi testar ett nytt enkätverktyg", timeout=2000)
     expect(pori.locator("#live-announcer")).not_to_be_empty()
+    # The live post gets this viewer's controls: reply, react, flag, but not edit.
+    newest = pori.locator("#posts article.post").last
+    expect(newest.locator("a[data-action=reply]")).to_have_count(1)
+    expect(newest.locator("a[href$='/flag/']")).to_have_count(1)
+    expect(newest.locator("a[href$='/edit/']")).to_have_count(0)
 
 
 def test_ict_lead_submits_a_need_and_another_city_votes(site, new_page):

@@ -101,6 +101,7 @@ function setupThread(live) {
     if (!onLastPage) return;
     if (posts.querySelector(`[data-post-id="${event.post}"]`)) return;
     const element = fromHTML(event.html);
+    addControls(element, posts);
     posts.append(element);
     const author = element.querySelector(".post-author")?.textContent?.trim() ?? "";
     announce(`${document.documentElement.lang === "fi" ? "Uusi viesti" : document.documentElement.lang === "sv" ? "Nytt inlägg" : "New post"}: ${author}`);
@@ -175,8 +176,8 @@ function setupThread(live) {
   });
 }
 
-function setupInlineForms() {
-  for (const form of document.querySelectorAll("form[data-inline]")) {
+function bindInlineForms(root) {
+  for (const form of root.querySelectorAll("form[data-inline]")) {
     form.addEventListener("submit", async (submit) => {
       submit.preventDefault();
       await fetch(form.action, {
@@ -187,9 +188,42 @@ function setupInlineForms() {
       });
     });
   }
-  for (const button of document.querySelectorAll("button.reaction")) {
+  for (const button of root.querySelectorAll("button.reaction")) {
     button.dataset.kind = button.closest("form")?.querySelector("input[name=kind]")?.value ?? "";
   }
+}
+
+function setupInlineForms() {
+  bindInlineForms(document);
+}
+
+// A post that arrives live is rendered once for every viewer; this viewer's
+// controls are made from those of a post already on the page.
+function addControls(element, posts) {
+  const me = document.body.dataset.userId;
+  const mine = element.dataset.authorId === me;
+  const candidates = [...posts.querySelectorAll("[data-post-id] > .post-controls")];
+  const model = candidates.find((c) => (c.closest("[data-post-id]").dataset.authorId === me) === mine)
+    ?? candidates[0];
+  if (!model) return;
+  const source = model.closest("[data-post-id]");
+  const controls = model.cloneNode(true);
+  const from = `/p/${source.dataset.postId}/`;
+  const to = `/p/${element.dataset.postId}/`;
+  for (const node of controls.querySelectorAll("[href], [action]")) {
+    for (const attribute of ["href", "action"]) {
+      const value = node.getAttribute(attribute);
+      if (value) node.setAttribute(attribute, value.replace(from, to).replace(`reply_to=${source.dataset.postId}`, `reply_to=${element.dataset.postId}`));
+    }
+  }
+  for (const link of controls.querySelectorAll("a[href$='/edit/'], a[href$='/delete/']")) {
+    if (!mine && !document.body.dataset.moderator) link.remove();
+  }
+  for (const link of controls.querySelectorAll("a[href$='/flag/']")) {
+    if (mine) link.remove();
+  }
+  element.append(controls);
+  bindInlineForms(controls);
 }
 
 function setupSuggestions() {
