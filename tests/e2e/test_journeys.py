@@ -1,6 +1,7 @@
 """The three journeys, end to end in Chromium, signing in through the demo provider."""
 
 import re
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
@@ -125,3 +126,50 @@ def test_main_pages_have_no_serious_accessibility_violations(site, new_page, lan
         if violations:
             problems[path] = violations
     assert problems == {}
+
+
+def test_round_points_and_the_report(site, new_page):
+    import csv
+    import io
+
+    lead = new_page("fi")
+    sign_in(lead, site, "ICT lead, Porvoo")
+    lead.goto(f"{site.url}/needs/new/")
+    lead.locator("#id_title").fill("Sähköinen allekirjoitus")
+    lead.locator("#id_problem").fill("Sopimukset allekirjoitetaan paperilla.")
+    lead.locator("#id_desired_outcome").fill("Sähköinen allekirjoitus kaikille.")
+    lead.locator("#id_domain").select_option("administration")
+    lead.locator("#id_one_off_cost_eur").fill("50000")
+    lead.locator("form.stacked-form button[type=submit]").click()
+    lead.locator("#id_to_status").select_option("submitted")
+    lead.locator("form[action$='/transition/'] button[type=submit]").click()
+    need = Need.objects.get(title="Sähköinen allekirjoitus")
+
+    steering = new_page("en")
+    sign_in(steering, site, "Steering group, Hämeenlinna")
+    steering.goto(f"{site.url}/needs/rounds/")
+    steering.locator("#id_title").fill("Spring 2027")
+    steering.get_by_label("Sähköinen allekirjoitus").check()
+    steering.locator("#id_points_per_city").fill("100")
+    steering.locator("#id_opens_at").fill("2026-01-01T08:00")
+    steering.locator("#id_closes_at").fill("2030-01-01T08:00")
+    steering.locator("form.stacked-form button[type=submit]").click()
+    expect(steering.locator("h1")).to_have_text("Spring 2027")
+    round_url = steering.url
+
+    pori = new_page("sv")
+    sign_in(pori, site, "ICT lead, Pori")
+    pori.goto(round_url)
+    pori.locator(f"#points_{need.pk}").fill("60")
+    pori.locator("form.stacked-form button[type=submit]").click()
+    expect(pori.locator(".matrix")).to_contain_text("60")
+
+    steering.goto(round_url)
+    steering.locator("form[action$='/close/'] button").click()
+    with steering.expect_download() as download:
+        steering.evaluate(f"window.location.href = '{site.url}/needs/board/?format=csv'")
+    rows = list(
+        csv.reader(io.StringIO(Path(download.value.path()).read_text("utf-8-sig")), delimiter=";")
+    )
+    row = next(r for r in rows if r[1] == "Sähköinen allekirjoitus")
+    assert row[6] == "60"  # round points
