@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from forum.models import Domain
 from needs_registry.models import CityPosition, CostSplit, DecisionStance, Need, Status, Urgency
+from needs_registry.services import NEED_FIELDS
 
 
 class NeedForm(forms.ModelForm):
@@ -12,21 +13,8 @@ class NeedForm(forms.ModelForm):
 
     class Meta:
         model = Need
-        fields = [
-            "title",
-            "problem",
-            "desired_outcome",
-            "domain",
-            "affected_processes",
-            "current_systems",
-            "open_source_candidates",
-            "one_off_cost_eur",
-            "yearly_cost_eur",
-            "contract_years",
-            "benefit_hours_per_year",
-            "urgency",
-            "cost_split",
-        ]
+        # The fields a member writes; the services accept exactly these.
+        fields = NEED_FIELDS
         widgets = {
             "problem": forms.Textarea(attrs={"rows": 5}),
             "desired_outcome": forms.Textarea(attrs={"rows": 4}),

@@ -13,6 +13,25 @@ from tests.e2e.conftest import axe_violations, sign_in
 pytestmark = pytest.mark.browser
 
 
+def write_and_submit_need(
+    page, site, *, title, problem, outcome, domain, one_off="0", yearly="0"
+) -> Need:
+    """An ICT lead writes a need in the form and submits it."""
+    page.goto(f"{site.url}/needs/new/")
+    page.locator("#id_title").fill(title)
+    page.locator("#id_problem").fill(problem)
+    page.locator("#id_desired_outcome").fill(outcome)
+    page.locator("#id_domain").select_option(domain)
+    page.locator("#id_one_off_cost_eur").fill(one_off)
+    page.locator("#id_yearly_cost_eur").fill(yearly)
+    page.locator("form.stacked-form button[type=submit]").click()
+    expect(page.locator("h1")).to_contain_text(title)
+    page.locator("#id_to_status").select_option("submitted")
+    page.locator("form[action$='/transition/'] button[type=submit]").click()
+    expect(page.locator(".messages")).to_be_visible()
+    return Need.objects.get(title=title)
+
+
 def test_experts_of_two_cities_discuss_live(site, new_page):
     thread = Thread.objects.get(title__startswith="Asiakaspalautteen")
     pori = new_page("fi")
@@ -41,18 +60,16 @@ def test_experts_of_two_cities_discuss_live(site, new_page):
 def test_ict_lead_submits_a_need_and_another_city_votes(site, new_page):
     porvoo = new_page("fi")
     sign_in(porvoo, site, "ICT lead, Porvoo")
-    porvoo.goto(f"{site.url}/needs/new/")
-    porvoo.locator("#id_title").fill("Tilavarausten itsepalvelu")
-    porvoo.locator("#id_problem").fill("Tilat varataan sähköpostilla ja puhelimella.")
-    porvoo.locator("#id_desired_outcome").fill("Asukkaat varaavat tilat itse verkossa.")
-    porvoo.locator("#id_domain").select_option("education_culture")
-    porvoo.locator("#id_one_off_cost_eur").fill("30000")
-    porvoo.locator("#id_yearly_cost_eur").fill("6000")
-    porvoo.locator("form.stacked-form button[type=submit]").click()
-    expect(porvoo.locator("h1")).to_contain_text("Tilavarausten itsepalvelu")
-    porvoo.locator("#id_to_status").select_option("submitted")
-    porvoo.locator("form[action$='/transition/'] button[type=submit]").click()
-    need = Need.objects.get(title="Tilavarausten itsepalvelu")
+    need = write_and_submit_need(
+        porvoo,
+        site,
+        title="Tilavarausten itsepalvelu",
+        problem="Tilat varataan sähköpostilla ja puhelimella.",
+        outcome="Asukkaat varaavat tilat itse verkossa.",
+        domain="education_culture",
+        one_off="30000",
+        yearly="6000",
+    )
     assert need.status == Status.SUBMITTED
 
     pori = new_page("en")
@@ -69,15 +86,14 @@ def test_ict_lead_submits_a_need_and_another_city_votes(site, new_page):
 def test_steering_group_member_reviews_and_decides(site, new_page):
     lead = new_page("fi")
     sign_in(lead, site, "ICT lead, Kajaani")
-    lead.goto(f"{site.url}/needs/new/")
-    lead.locator("#id_title").fill("Laskutuksen automatisointi")
-    lead.locator("#id_problem").fill("Laskut käsitellään käsin.")
-    lead.locator("#id_desired_outcome").fill("Automaattinen laskujen kierto.")
-    lead.locator("#id_domain").select_option("finance")
-    lead.locator("form.stacked-form button[type=submit]").click()
-    lead.locator("#id_to_status").select_option("submitted")
-    lead.locator("form[action$='/transition/'] button[type=submit]").click()
-    need = Need.objects.get(title="Laskutuksen automatisointi")
+    need = write_and_submit_need(
+        lead,
+        site,
+        title="Laskutuksen automatisointi",
+        problem="Laskut käsitellään käsin.",
+        outcome="Automaattinen laskujen kierto.",
+        domain="finance",
+    )
 
     steering = new_page("sv")
     sign_in(steering, site, "Steering group, Hämeenlinna")
@@ -134,16 +150,15 @@ def test_round_points_and_the_report(site, new_page):
 
     lead = new_page("fi")
     sign_in(lead, site, "ICT lead, Porvoo")
-    lead.goto(f"{site.url}/needs/new/")
-    lead.locator("#id_title").fill("Sähköinen allekirjoitus")
-    lead.locator("#id_problem").fill("Sopimukset allekirjoitetaan paperilla.")
-    lead.locator("#id_desired_outcome").fill("Sähköinen allekirjoitus kaikille.")
-    lead.locator("#id_domain").select_option("administration")
-    lead.locator("#id_one_off_cost_eur").fill("50000")
-    lead.locator("form.stacked-form button[type=submit]").click()
-    lead.locator("#id_to_status").select_option("submitted")
-    lead.locator("form[action$='/transition/'] button[type=submit]").click()
-    need = Need.objects.get(title="Sähköinen allekirjoitus")
+    need = write_and_submit_need(
+        lead,
+        site,
+        title="Sähköinen allekirjoitus",
+        problem="Sopimukset allekirjoitetaan paperilla.",
+        outcome="Sähköinen allekirjoitus kaikille.",
+        domain="administration",
+        one_off="50000",
+    )
 
     steering = new_page("en")
     sign_in(steering, site, "Steering group, Hämeenlinna")
