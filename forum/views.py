@@ -20,6 +20,7 @@ from accounts import ratelimit
 from forum import permissions, selectors, services
 from forum.forms import FlagForm, MoveForm, PostForm, ReactionForm, ThreadForm
 from forum.models import REACTION_SYMBOLS, Category, Flag, ReactionKind
+from frontend.forms import add_service_errors
 from needs_registry.permissions import can_promote_thread
 
 logger = logging.getLogger(__name__)
@@ -27,14 +28,6 @@ logger = logging.getLogger(__name__)
 
 def _wants_json(request: HttpRequest) -> bool:
     return "application/json" in request.headers.get("Accept", "")
-
-
-def _form_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error.messages)
 
 
 def index(request: HttpRequest) -> HttpResponse:
@@ -96,7 +89,7 @@ def thread_create(request: HttpRequest, slug: str) -> HttpResponse:
                 attachment_tokens=tokens,
             )
         except ValidationError as error:
-            _form_errors(form, error)
+            add_service_errors(form, error)
         else:
             return redirect(thread)
     return render(
@@ -197,7 +190,7 @@ def post_create(request: HttpRequest, pk: int) -> HttpResponse:
                 attachment_tokens=tokens,
             )
         except ValidationError as error:
-            _form_errors(form, error)
+            add_service_errors(form, error)
         except DatabaseError:
             logger.exception("A post could not be saved")
             form.add_error(
@@ -319,7 +312,7 @@ def post_edit(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.post_edit(actor=request.user, post=post, body=form.cleaned_data["body"])
         except ValidationError as error:
-            _form_errors(form, error)
+            add_service_errors(form, error)
         else:
             if _wants_json(request):
                 return JsonResponse({"post": post.pk})
@@ -369,7 +362,7 @@ def post_flag(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.flag_create(actor=request.user, post=post, reason=form.cleaned_data["reason"])
         except ValidationError as error:
-            _form_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("Thank you. A moderator will look at the post."))
             return redirect(post.get_absolute_url())

@@ -15,6 +15,7 @@ from accounts.models import AuditEntry, Organisation
 from accounts.ratelimit import exceeded, limited_response, rate_limit
 from accounts.services import audit_record
 from forum.models import Domain
+from frontend.forms import add_service_errors
 from needs_registry import exports, permissions, selectors, services
 from needs_registry.forms import (
     BoardFilterForm,
@@ -33,14 +34,6 @@ from needs_registry.models import Status
 
 def _crumbs(*items):
     return [(_("Needs"), reverse("needs:need_list")), *items]
-
-
-def _add_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error.messages)
 
 
 def _cities():
@@ -181,7 +174,7 @@ def need_create(request: HttpRequest) -> HttpResponse:
                 origin_thread=origin,
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("The need was saved as a draft of your city."))
             return redirect(need)
@@ -275,7 +268,7 @@ def need_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 tags=form.cleaned_data["tags"],
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("The need was saved."))
             return redirect(need)
@@ -355,7 +348,7 @@ def city_position(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.city_position_set(actor=request.user, need=need, **form.cleaned_data)
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("Your city's position was saved."))
             return redirect(need)
@@ -468,7 +461,7 @@ def round_list(request: HttpRequest) -> HttpResponse:
             try:
                 round_ = services.round_open(actor=request.user, **form.cleaned_data)
             except ValidationError as error:
-                _add_errors(form, error)
+                add_service_errors(form, error)
             else:
                 messages.success(request, _("The round was opened."))
                 return redirect("needs:round_detail", pk=round_.pk)
@@ -627,7 +620,7 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
                         stances=form.stances(),
                     )
                 except ValidationError as error:
-                    _add_errors(form, error)
+                    add_service_errors(form, error)
                 else:
                     messages.success(request, _("The decision was recorded."))
                     return redirect("needs:meeting_detail", pk=meeting.pk)
