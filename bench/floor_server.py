@@ -23,7 +23,10 @@ async def handler(socket):
 
 
 async def main(port: int):
-    async with websockets.serve(handler, "127.0.0.1", port, max_queue=None, ping_interval=None):
+    # Without compression, as Daphne serves: both send the same bytes.
+    async with websockets.serve(
+        handler, "127.0.0.1", port, max_queue=None, ping_interval=None, compression=None
+    ):
         print("READY", flush=True)
         await asyncio.Future()
 

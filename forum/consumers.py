@@ -1,9 +1,9 @@
 """The live websocket: delivers thread events, presence, typing and notification counts.
 
 Sockets push; HTTP writes. The client may only subscribe to threads, say it
-is typing, and say it is still there. Everything else arrives from services
-through the channel layer, already serialised, and is relayed as it is after
-a permission check.
+is typing, and ping. Everything else arrives from services through the
+channel layer, already serialised, and the process's live hub hands it to
+each socket, which relays it as it is after a permission check.
 
 Client messages (JSON):
     {"type": "subscribe", "thread": 12, "after": 40}   # resume after seq 40
@@ -12,20 +12,24 @@ Client messages (JSON):
     {"type": "ping"}
 """
 
+import asyncio
 import json
 import logging
 import time
+import uuid
 
+from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
-from django.core.cache import cache
 from django.http import Http404
 
 from forum import permissions, selectors
 from forum.events import ACCESS_CHANGED, thread_group
+from forum.presence import get_presence
 from live.broadcast import frame as make_frame
-from live.broadcast import user_group
+from live.broadcast import group_send, user_group
+from live.hub import get_hub
 
 logger = logging.getLogger(__name__)
 
@@ -36,10 +40,20 @@ MAX_SUBSCRIPTIONS = 20
 RATE_CAPACITY = 30  # client messages in a burst
 RATE_PER_SECOND = 2.0  # sustained
 TYPING_INTERVAL = 3.0  # seconds between typing signals of one member in one thread
-PRESENCE_TTL = 90  # seconds a viewer stays listed without a ping
+
+
+class Everything:
+    """The categories of someone who may read them all, including ones created later."""
+
+    def __contains__(self, item) -> bool:
+        return True
 
 
 class LiveConsumer(AsyncWebsocketConsumer):
+    # No channel per socket: the process's hub (live.hub) receives each group
+    # message once and hands it to every local socket through deliver().
+    channel_layer_alias = None
+
     async def connect(self):
         user = self.scope.get("user")
         if user is None or not user.is_authenticated or not user.is_active:
@@ -47,14 +61,18 @@ class LiveConsumer(AsyncWebsocketConsumer):
             return
         self.user = user
         self.session_key = getattr(self.scope.get("session"), "session_key", None)
+        self.live_id = uuid.uuid4().hex
+        self.hub = get_hub()
+        self.presence = get_presence()
         self.threads: dict[int, int] = {}  # thread id -> category id
         self.replaying: dict[int, list[dict]] = {}
+        self.background: set[asyncio.Task] = set()
         self.readable_categories = await self._readable_categories()
         self.tokens = float(RATE_CAPACITY)
         self.tokens_at = time.monotonic()
         self.last_typing: dict[int, float] = {}
         self.display_name = user.public_name
-        await self.channel_layer.group_add(user_group(user.pk), self.channel_name)
+        await self.hub.join(user_group(user.pk), self)
         await self.accept()
 
     async def disconnect(self, code):
@@ -62,7 +80,15 @@ class LiveConsumer(AsyncWebsocketConsumer):
             return
         for thread_id in list(self.threads):
             await self._leave(thread_id)
-        await self.channel_layer.group_discard(user_group(self.user.pk), self.channel_name)
+        await self.hub.leave(user_group(self.user.pk), self)
+        for task in self.background:
+            task.cancel()
+
+    async def dispatch(self, message):
+        # Channels' dispatch checks the database connection before every
+        # message; this consumer reaches the database only through
+        # database_sync_to_async, which does that itself.
+        await getattr(self, get_handler_name(message))(message)
 
     # Messages from the browser
 
@@ -114,25 +140,33 @@ class LiveConsumer(AsyncWebsocketConsumer):
         if thread_id not in self.threads and len(self.threads) >= MAX_SUBSCRIPTIONS:
             await self._error("too_many_subscriptions")
             return
-        category_id = await self._thread_category(thread_id)
+        # Join first and buffer live events while access is checked and the
+        # stored ones are replayed, so nothing falls between the two and
+        # nothing comes twice.
+        resubscribing = thread_id in self.threads
+        self.replaying[thread_id] = []
+        await self.hub.join(thread_group(thread_id), self)
+        category_id, stored = await self._subscription(thread_id, after)
         if category_id is None:
+            self.replaying.pop(thread_id, None)
+            if resubscribing:
+                await self._leave(thread_id)
+            else:
+                await self.hub.leave(thread_group(thread_id), self)
             await self._error("forbidden", thread=thread_id)
             return
-        # Join first, buffer live events while the stored ones are replayed,
-        # so nothing falls between the two and nothing comes twice.
-        self.replaying[thread_id] = []
         self.threads[thread_id] = category_id
-        await self.channel_layer.group_add(thread_group(thread_id), self.channel_name)
         last = after
-        for seq, stored in await self._events_after(thread_id, after):
-            await self.send(text_data=stored)
+        for seq, text in stored:
+            await self.send(text_data=text)
             last = seq
         for event in self.replaying.pop(thread_id, []):
             if event["seq"] > last:
                 await self.send(text_data=event["frame"])
                 last = event["seq"]
         await self.send(text_data=make_frame("subscribed", {"thread": thread_id, "seq": last}))
-        await self._presence_update(thread_id, joined=True)
+        if not resubscribing:
+            self.presence.joined(thread_id, category_id, self.user.pk, self.display_name)
 
     async def _unsubscribe(self, message):
         thread_id = int(message["thread"])
@@ -140,10 +174,10 @@ class LiveConsumer(AsyncWebsocketConsumer):
             await self._leave(thread_id)
 
     async def _leave(self, thread_id: int):
-        self.threads.pop(thread_id, None)
+        if self.threads.pop(thread_id, None) is not None:
+            self.presence.left(thread_id, self.user.pk)
         self.replaying.pop(thread_id, None)
-        await self.channel_layer.group_discard(thread_group(thread_id), self.channel_name)
-        await self._presence_update(thread_id, joined=False)
+        await self.hub.leave(thread_group(thread_id), self)
 
     async def _typing(self, message):
         thread_id = int(message["thread"])
@@ -154,7 +188,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
         if now - self.last_typing.get(thread_id, 0) < TYPING_INTERVAL:
             return
         self.last_typing[thread_id] = now
-        await self.channel_layer.group_send(
+        await group_send(
             thread_group(thread_id),
             {
                 "type": "live.ephemeral",
@@ -163,65 +197,50 @@ class LiveConsumer(AsyncWebsocketConsumer):
                     {"thread": thread_id, "user": self.user.pk, "name": self.display_name},
                 ),
                 "category": self.threads[thread_id],
-                "sender": self.channel_name,
+                "sender": self.live_id,
             },
         )
 
     async def _ping(self, message):
-        for thread_id in self.threads:
-            await self._presence_update(thread_id, joined=True)
+        # Presence lasts as long as the socket; the ping keeps proxies from
+        # closing a quiet connection.
         await self.send(text_data=make_frame("pong", {}))
 
-    # Presence: a short-lived list in the cache, announced at most every few seconds.
+    # Messages from the hub: one call per socket and message, kept small.
 
-    async def _presence_update(self, thread_id: int, *, joined: bool, announce: bool = True):
-        viewers = await database_sync_to_async(_presence_write)(
-            thread_id, self.user.pk, self.display_name, joined
-        )
-        if announce and viewers is not None:
-            await self.channel_layer.group_send(
-                thread_group(thread_id),
-                {
-                    "type": "live.ephemeral",
-                    "frame": make_frame("presence", {"thread": thread_id, "viewers": viewers}),
-                    "category": self.threads.get(thread_id),
-                    "sender": None,
-                },
-            )
-
-    # Events from the channel layer
-
-    async def live_event(self, event):
-        """A stored thread event, or a per-member event; relayed after a permission check."""
-        session_key = event.get("session_key")
+    async def deliver(self, message, outgoing):
+        """Relay a group message after its checks; ``outgoing`` is the shared websocket message."""
+        if message["type"] == "live.ephemeral":
+            if message.get("sender") == self.live_id:
+                return
+            if message.get("category") in self.readable_categories:
+                await self.base_send(outgoing)
+            return
+        session_key = message.get("session_key")
         if session_key is not None:
             if session_key == self.session_key:
                 await self.close(code=CLOSE_SESSION_ENDED)
             return
-        category = event.get("category")
+        buffer = self.replaying.get(message.get("thread"))
+        if buffer is not None:
+            buffer.append(message)
+            return
+        category = message.get("category")
         if category is not None and category not in self.readable_categories:
             return
-        buffer = self.replaying.get(event.get("thread"))
-        if buffer is not None:
-            buffer.append(event)
+        if message.get("event") == ACCESS_CHANGED:
+            task = asyncio.create_task(self._recheck_access())
+            self.background.add(task)
+            task.add_done_callback(self.background.discard)
             return
-        if event.get("event") == ACCESS_CHANGED:
-            await self._recheck_access()
-            return
-        await self.send(text_data=event["frame"])
-
-    async def live_ephemeral(self, event):
-        if event.get("sender") == self.channel_name:
-            return
-        if event.get("category") not in self.readable_categories:
-            return
-        await self.send(text_data=event["frame"])
+        await self.base_send(outgoing)
 
     async def _recheck_access(self):
-        self.user = await database_sync_to_async(_reload_user)(self.user.pk)
-        if self.user is None or not self.user.is_active:
+        user = await database_sync_to_async(_reload_user)(self.user.pk)
+        if user is None or not user.is_active:
             await self.close(code=CLOSE_SESSION_ENDED)
             return
+        self.user = user
         self.readable_categories = await self._readable_categories()
         for thread_id in list(self.threads):
             if await self._thread_category(thread_id) is None:
@@ -231,13 +250,9 @@ class LiveConsumer(AsyncWebsocketConsumer):
     # Database reads, through selectors
 
     @database_sync_to_async
-    def _readable_categories(self) -> frozenset[int]:
-        from forum.models import Category
-
+    def _readable_categories(self):
         ids = permissions.readable_category_ids(self.user)
-        if ids is None:
-            return frozenset(Category.objects.values_list("pk", flat=True))
-        return frozenset(ids)
+        return Everything() if ids is None else frozenset(ids)
 
     @database_sync_to_async
     def _thread_category(self, thread_id: int) -> int | None:
@@ -248,31 +263,18 @@ class LiveConsumer(AsyncWebsocketConsumer):
         return thread.category_id
 
     @database_sync_to_async
-    def _events_after(self, thread_id: int, after: int):
-        return selectors.events_after(thread_id=thread_id, seq=after)
+    def _subscription(self, thread_id: int, after: int) -> tuple[int | None, list[tuple[int, str]]]:
+        """The thread's category if the member may read it, and its stored events after it."""
+        try:
+            thread = selectors.thread_get_for_viewer(viewer=self.user, pk=thread_id)
+        except Http404:
+            return None, []
+        if after >= thread.event_seq:
+            return thread.category_id, []
+        return thread.category_id, selectors.events_after(thread_id=thread_id, seq=after)
 
 
 def _reload_user(pk: int):
     from accounts.models import User
 
     return User.objects.select_related("organisation").filter(pk=pk).first()
-
-
-def _presence_write(thread_id: int, user_id: int, name: str, joined: bool):
-    """Record a viewer in the cache; returns the viewer list to announce, or None if throttled."""
-    key = f"presence:{thread_id}"
-    now = time.time()
-    try:
-        viewers = cache.get(key) or {}
-        viewers = {k: v for k, v in viewers.items() if v[1] > now}
-        if joined:
-            viewers[user_id] = (name, now + PRESENCE_TTL)
-        else:
-            viewers.pop(user_id, None)
-        cache.set(key, viewers, PRESENCE_TTL)
-        if not cache.add(f"{key}:announced", 1, 2) and joined:
-            return None
-    except Exception:
-        logger.warning("Presence could not be recorded", exc_info=True)
-        return None
-    return sorted({name for name, _expires in viewers.values()})

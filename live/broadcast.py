@@ -39,13 +39,22 @@ def broadcast_on_commit(group: str, event_type: str, payload: dict[str, Any], **
 
     def send() -> None:
         try:
-            async_to_sync(get_channel_layer().group_send)(group, message)
+            async_to_sync(group_send)(group, message)
         except Exception:
             # The write has committed; a reconnecting client catches up from the
             # stored event log, so a lost broadcast must not fail the request.
             logger.exception("Live event to %s could not be sent", group)
 
     transaction.on_commit(send, robust=True)
+
+
+async def group_send(group: str, message: dict[str, Any]) -> None:
+    """Send ``message`` to ``group`` through the channel layer, naming the group.
+
+    Each process's live hub (``live.hub``) receives a group's message once and
+    hands it to its local sockets by that name.
+    """
+    await get_channel_layer().group_send(group, {**message, "group": group})
 
 
 def user_group(user_id: int) -> str:

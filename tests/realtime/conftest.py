@@ -38,6 +38,9 @@ class Daphne:
     def __init__(self, env: dict[str, str], port: int | None = None):
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
+        # A file, not a pipe: a pipe nobody reads fills up and stops the server.
+        (BASE_DIR / "var").mkdir(exist_ok=True)
+        self.log = (BASE_DIR / "var" / f"daphne-{self.port}.log").open("w")
         self.process = subprocess.Popen(
             [
                 sys.executable,
@@ -58,13 +61,14 @@ class Daphne:
                 "CSRF_TRUSTED_ORIGINS": self.url,
             },
             stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
+            stderr=self.log,
         )
         wait_for(f"{self.url}/healthz", timeout=30)
 
     def stop(self) -> None:
         self.process.terminate()
         self.process.wait(timeout=10)
+        self.log.close()
 
 
 @pytest.fixture
