@@ -60,7 +60,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
             await self.close(code=CLOSE_UNAUTHENTICATED)
             return
         self.user = user
-        self.session_key = getattr(self.scope.get("session"), "session_key", None)
+        self.session_key = self.scope.get("session_key")
         self.live_id = uuid.uuid4().hex
         self.hub = get_hub()
         self.presence = get_presence()

@@ -27,7 +27,9 @@ AXE = Path(__file__).resolve().parent.parent.parent / "node_modules" / "axe-core
 
 
 def pytest_collection_modifyitems(config, items):
-    if Path(CHROMIUM).exists():
+    # This hook sees every collected test, not only this folder's: touch only browser tests.
+    browser_tests = [item for item in items if item.get_closest_marker("browser")]
+    if not browser_tests or Path(CHROMIUM).exists():
         return
     if os.environ.get("REQUIRE_BROWSER"):
         raise pytest.UsageError(f"{CHROMIUM} is missing and REQUIRE_BROWSER is set")
@@ -35,7 +37,7 @@ def pytest_collection_modifyitems(config, items):
         reason=f"Chromium not found at {CHROMIUM}: browser tests skipped "
         "(apt-get install -y chromium)"
     )
-    for item in items:
+    for item in browser_tests:
         item.add_marker(skip)
 
 

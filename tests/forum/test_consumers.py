@@ -4,48 +4,13 @@ import json
 
 import pytest
 from asgiref.sync import sync_to_async
-from channels.testing import WebsocketCommunicator
-from django.test import Client
 
 from accounts.models import Role
-from config.asgi import application
 from forum import services
-from tests.factories import CategoryFactory, OrganisationFactory, UserFactory
+from tests.factories import OrganisationFactory, UserFactory
+from tests.forum.conftest import connect, receive
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
-
-
-def session_cookie(user) -> str:
-    client = Client()
-    client.force_login(user)
-    return client.cookies["sessionid"].value
-
-
-async def connect(user=None, origin="http://testserver"):
-    headers = [(b"origin", origin.encode()), (b"host", b"testserver")]
-    if user is not None:
-        cookie = await sync_to_async(session_cookie)(user)
-        headers.append((b"cookie", f"sessionid={cookie}".encode()))
-    communicator = WebsocketCommunicator(application, "/ws/live/", headers=headers)
-    connected, code = await communicator.connect()
-    return communicator, connected, code
-
-
-async def receive(communicator, timeout=2):
-    return json.loads(await communicator.receive_from(timeout=timeout))
-
-
-@pytest.fixture
-def world(db):
-    pori = OrganisationFactory(slug="pori")
-    porvoo = OrganisationFactory(slug="porvoo")
-    open_category = CategoryFactory(slug="open")
-    steering = CategoryFactory(slug="sg", read_roles=[Role.STEERING_GROUP])
-    alice = UserFactory(organisation=pori, handle="alice")
-    bob = UserFactory(organisation=porvoo, handle="bob", roles=[Role.STEERING_GROUP])
-    thread = services.thread_create(actor=alice, category=open_category, title="Open", body="1")
-    secret = services.thread_create(actor=bob, category=steering, title="Secret", body="1")
-    return {"alice": alice, "bob": bob, "thread": thread, "secret": secret}
 
 
 async def test_anonymous_is_closed_with_a_clear_code(world):

@@ -1,0 +1,89 @@
+"""The process's live hub: one channel-layer subscription per group, every local socket served."""
+
+import asyncio
+
+import pytest
+from channels.layers import get_channel_layer
+
+from live.broadcast import group_send
+from live.hub import Hub
+
+pytestmark = pytest.mark.asyncio
+
+
+class Socket:
+    def __init__(self, fail: bool = False):
+        self.received: list[str] = []
+        self.fail = fail
+
+    async def deliver(self, message, outgoing):
+        if self.fail:
+            raise RuntimeError("a broken socket")
+        self.received.append(outgoing["text"])
+
+
+async def settle():
+    for _ in range(20):
+        await asyncio.sleep(0)
+
+
+async def test_one_subscription_per_group_however_many_sockets():
+    layer = get_channel_layer()
+    hub = Hub(layer)
+    sockets = [Socket() for _ in range(50)]
+    for socket in sockets:
+        await hub.join("thread.1", socket)
+    assert len(layer.groups["thread.1"]) == 1
+
+    await group_send("thread.1", {"type": "live.event", "frame": '{"type": "post.created"}'})
+    await settle()
+    assert all(s.received == ['{"type": "post.created"}'] for s in sockets)
+
+    for socket in sockets:
+        await hub.leave("thread.1", socket)
+    assert "thread.1" not in layer.groups
+    assert hub.tasks == []
+
+
+async def test_a_failing_socket_does_not_stop_the_others():
+    hub = Hub(get_channel_layer())
+    broken, fine = Socket(fail=True), Socket()
+    await hub.join("thread.2", broken)
+    await hub.join("thread.2", fine)
+    await group_send("thread.2", {"type": "live.event", "frame": "one"})
+    await group_send("thread.2", {"type": "live.event", "frame": "two"})
+    await settle()
+    assert fine.received == ["one", "two"]
+    await hub.leave("thread.2", broken)
+    await hub.leave("thread.2", fine)
+
+
+async def test_messages_go_only_to_the_group_they_were_sent_to():
+    hub = Hub(get_channel_layer())
+    first, second = Socket(), Socket()
+    await hub.join("thread.3", first)
+    await hub.join("thread.4", second)
+    await group_send("thread.4", {"type": "live.event", "frame": "for four"})
+    await settle()
+    assert first.received == []
+    assert second.received == ["for four"]
+    await hub.leave("thread.3", first)
+    await hub.leave("thread.4", second)
+
+
+async def test_a_layer_that_refuses_the_join_leaves_nothing_behind():
+    class DownLayer:
+        async def new_channel(self):
+            return "hub!1"
+
+        async def group_add(self, group, channel):
+            raise ConnectionError("the layer is down")
+
+        async def receive(self, channel):
+            await asyncio.Future()
+
+    hub = Hub(DownLayer())
+    with pytest.raises(ConnectionError):
+        await hub.join("thread.5", Socket())
+    assert hub.groups == {}
+    assert hub.tasks == []
