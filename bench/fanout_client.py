@@ -3,8 +3,10 @@
 Usage: python -m bench.fanout_client URLS N POSTS MODE [COOKIE] [THREAD]
   URLS: comma-separated websocket URLs (viewers are spread over them)
   MODE: "platform" (subscribe to THREAD, count post.created) or "floor" (count any message)
-Prints READY when every viewer is connected and subscribed, then, when every
-viewer has POSTS messages or 60 s pass, one JSON line: receipt times per viewer.
+Prints READY, the number connected and the seconds it took when every viewer
+is connected and subscribed; then, when every viewer has POSTS messages or 60 s
+pass, one JSON line: receipt times per viewer and copies received twice. Only
+then do the viewers disconnect.
 """
 
 import asyncio
@@ -28,9 +30,12 @@ async def viewer(
     cookie: str,
     thread: int,
     ready: asyncio.Event,
+    finished: asyncio.Event,
     handshakes: asyncio.Semaphore,
     connected: list,
     receipts: list,
+    complete: list,
+    duplicates: list,
 ):
     origin = url.replace("ws://", "http://").rsplit("/ws/", 1)[0]
     headers = {"Origin": origin}
@@ -52,22 +57,32 @@ async def viewer(
     async with socket:
         connected.append(1)
         times: dict[int, float] = {}
-        await ready.wait()
-        while len(times) < posts:
-            message = await socket.recv()
-            now = time.time()
-            if mode == "platform":
-                # The viewer only needs the post's id: a match, not a parse of the whole frame.
-                match = POST_CREATED.match(message)
-                if match is None:
-                    continue
-                key = int(match.group(1))
-            else:
-                key = int(message.split(":", 1)[0])
-            if key in times:
-                receipts.append({"duplicate": key})
-            times[key] = now
         receipts.append(times)
+        await ready.wait()
+        receiving = asyncio.create_task(receive(socket, mode, posts, times, complete, duplicates))
+        # Stay connected until every viewer is done: closing is not part of delivery.
+        await finished.wait()
+        receiving.cancel()
+
+
+async def receive(socket, mode: str, posts: int, times: dict, complete: list, duplicates: list):
+    while True:
+        message = await socket.recv()
+        now = time.time()
+        if mode == "platform":
+            # The viewer only needs the post's id: a match, not a parse of the whole frame.
+            match = POST_CREATED.match(message)
+            if match is None:
+                continue
+            key = int(match.group(1))
+        else:
+            key = int(message.split(":", 1)[0])
+        if key in times:
+            duplicates.append(key)
+            continue
+        times[key] = now
+        if len(times) == posts:
+            complete.append(1)
 
 
 async def main():
@@ -79,35 +94,41 @@ async def main():
     )
     cookie = sys.argv[5] if len(sys.argv) > 5 else ""
     thread = int(sys.argv[6]) if len(sys.argv) > 6 else 0
-    ready = asyncio.Event()
+    ready, finished = asyncio.Event(), asyncio.Event()
     handshakes = asyncio.Semaphore(CONCURRENT_HANDSHAKES)
     started = time.monotonic()
     connected: list = []
     receipts: list = []
-    shared = (posts, mode, cookie, thread, ready, handshakes, connected, receipts)
-    tasks = [asyncio.create_task(viewer(urls[n % len(urls)], *shared)) for n in range(count)]
+    complete: list = []
+    duplicates: list = []
+    shared = (posts, mode, cookie, thread, ready, finished, handshakes, connected)
+    tasks = [
+        asyncio.create_task(viewer(urls[n % len(urls)], *shared, receipts, complete, duplicates))
+        for n in range(count)
+    ]
     deadline = time.monotonic() + 120
     while len(connected) < count and time.monotonic() < deadline:
         await asyncio.sleep(0.05)
     ready.set()
     print("READY", len(connected), f"{time.monotonic() - started:.1f}", flush=True)
-    done, pending = await asyncio.wait(tasks, timeout=60)
-    for task in pending:
-        task.cancel()
-    errors = [str(t.exception()) for t in done if t.exception()]
+    deadline = time.monotonic() + 60
+    while len(complete) < len(connected) and time.monotonic() < deadline:
+        await asyncio.sleep(0.01)
+    await asyncio.sleep(0.5)  # a copy sent twice would arrive by now
+    errors = [str(t.exception()) for t in tasks if t.done() and t.exception()]
     print(
         json.dumps(
             {
-                "receipts": [
-                    {str(k): v for k, v in r.items()} if "duplicate" not in r else r
-                    for r in receipts
-                ],
+                "receipts": [{str(k): v for k, v in times.items()} for times in receipts],
+                "duplicates": len(duplicates),
                 "errors": errors[:5],
-                "incomplete": len(pending),
+                "incomplete": len(connected) - len(complete),
             }
         ),
         flush=True,
     )
+    finished.set()
+    await asyncio.wait(tasks, timeout=30)
 
 
 if __name__ == "__main__":

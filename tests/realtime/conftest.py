@@ -37,6 +37,7 @@ def database_url() -> str:
 class Daphne:
     def __init__(self, env: dict[str, str], port: int | None = None):
         self.port = port or free_port()
+        self.env = env
         self.url = f"http://127.0.0.1:{self.port}"
         # A file, not a pipe: a pipe nobody reads fills up and stops the server.
         (BASE_DIR / "var").mkdir(exist_ok=True)

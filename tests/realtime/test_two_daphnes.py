@@ -5,6 +5,7 @@ import json
 import re
 
 import pytest
+import redis
 import requests
 import websockets
 from django.test import Client
@@ -94,5 +95,57 @@ def test_post_through_one_process_reaches_a_viewer_on_the_other(daphnes):
             except TimeoutError:
                 extra = None
             assert extra is None or extra["type"] == "presence"
+
+    asyncio.run(scenario())
+
+
+def test_viewers_share_one_subscription_per_process_and_leave_none_behind(daphnes):
+    """However many sockets watch a thread, each process subscribes to it once in
+    Redis; when they all leave at once, no subscription stays behind."""
+    viewers = 120
+    pori = OrganisationFactory(slug="pori")
+    alice, bob = UserFactory(organisation=pori), UserFactory(organisation=pori)
+    thread = services.thread_create(
+        actor=alice, category=CategoryFactory(slug="ict"), title="Paljon katsojia", body="alku"
+    )
+    alice_browser = browser_for(alice, daphnes[0].url)
+    cookie = f"sessionid={browser_for(bob, daphnes[0].url).cookies['sessionid']}"
+    env = daphnes[0].env
+    group_channel = f"{env['REDIS_PREFIX']}__group__thread.{thread.pk}"
+    client = redis.Redis.from_url(env["REDIS_URL"])
+
+    def subscriptions() -> int:
+        return dict(client.pubsub_numsub(group_channel)).get(group_channel.encode(), 0)
+
+    async def scenario():
+        sockets = []
+        for n in range(viewers):
+            site = daphnes[n % 2].url
+            socket = await websockets.connect(
+                site.replace("http", "ws") + "/ws/live/",
+                additional_headers={"Origin": site, "Cookie": cookie},
+            )
+            await socket.send(
+                json.dumps({"type": "subscribe", "thread": thread.pk, "after": thread.event_seq})
+            )
+            sockets.append(socket)
+        for socket in sockets:
+            async with asyncio.timeout(10):
+                while json.loads(await socket.recv())["type"] != "subscribed":
+                    pass
+        assert subscriptions() == 2
+
+        loop = asyncio.get_running_loop()
+        post_id = await loop.run_in_executor(
+            None, reply, alice_browser, daphnes[0].url, thread.pk, "Kaikille"
+        )
+        for socket in sockets:
+            created = [e for e in await collect(socket, 1) if e["type"] == "post.created"]
+            assert [e["post"] for e in created] == [post_id]
+
+        await asyncio.gather(*(socket.close() for socket in sockets))
+        async with asyncio.timeout(10):
+            while subscriptions():
+                await asyncio.sleep(0.1)
 
     asyncio.run(scenario())

@@ -30,6 +30,7 @@ class LiveConnection {
     this.url = url;
     this.handlers = new Map();
     this.threads = new Map(); // thread id -> last seq seen
+    this.resyncing = new Set(); // threads asked again after a gap
     this.retry = 500;
     this.open();
   }
@@ -47,9 +48,18 @@ class LiveConnection {
     this.socket.addEventListener("message", (message) => {
       let event;
       try { event = JSON.parse(message.data); } catch { return; }
-      if (event.seq !== undefined && event.thread !== undefined) {
+      if (event.type === "subscribed") this.resyncing.delete(event.thread);
+      if (event.seq !== undefined && event.thread !== undefined && event.type !== "subscribed") {
         const last = this.threads.get(event.thread) ?? 0;
         if (event.seq <= last) return; // seen already
+        if (event.seq > last + 1) {
+          // An event in between was lost: ask for everything after the last one seen.
+          if (!this.resyncing.has(event.thread)) {
+            this.resyncing.add(event.thread);
+            this.send({ type: "subscribe", thread: event.thread, after: last });
+          }
+          return;
+        }
         this.threads.set(event.thread, event.seq);
       }
       this.handlers.get(event.type)?.(event);
@@ -126,8 +136,10 @@ function setupThread(live) {
   live.on("thread.updated", () => {});
   live.on("presence", (event) => {
     if (!presence) return;
-    presence.hidden = event.viewers.length === 0;
-    presence.textContent = `${presence.dataset.label ?? "👀"} ${event.viewers.join(", ")}`;
+    const count = event.count ?? event.viewers.length;
+    const others = count - event.viewers.length;
+    presence.hidden = count === 0;
+    presence.textContent = `${presence.dataset.label ?? "👀"} ${event.viewers.join(", ")}${others > 0 ? ` +${others}` : ""}`;
   });
   live.on("typing", (event) => {
     if (!typing) return;
