@@ -103,10 +103,21 @@ def thread_list_latest(*, viewer: User, limit: int = 5) -> list[Thread]:
 
 
 def thread_get_for_viewer(*, viewer: User, pk: int) -> Thread:
+    """The thread and its category, for access checks and writes; 404 if not readable."""
+    return _thread_for_viewer(Thread.objects.select_related("category"), viewer=viewer, pk=pk)
+
+
+def thread_get_for_page(*, viewer: User, pk: int) -> Thread:
+    """The thread with everything its page shows; 404 if the viewer may not read it."""
+    threads = Thread.objects.select_related(
+        "category", "author", "organisation", "need", "solution", "solution__author"
+    )
+    return _thread_for_viewer(threads, viewer=viewer, pk=pk)
+
+
+def _thread_for_viewer(threads, *, viewer: User, pk: int) -> Thread:
     try:
-        thread = Thread.objects.select_related(
-            "category", "author", "organisation", "need", "solution", "solution__author"
-        ).get(pk=pk)
+        thread = threads.get(pk=pk)
     except Thread.DoesNotExist:
         raise Http404 from None
     if not permissions.can_read_thread(viewer, thread):

@@ -143,7 +143,7 @@ def _move_form(viewer):
 
 
 def thread_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    thread = selectors.thread_get_for_viewer(viewer=request.user, pk=pk)
+    thread = selectors.thread_get_for_page(viewer=request.user, pk=pk)
     requested = request.GET.get("page")
     if requested is None:
         # Open where the member stopped reading.
@@ -207,6 +207,7 @@ def post_create(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect(post.get_absolute_url())
     if _wants_json(request):
         return JsonResponse({"errors": form.errors.get_json_data()}, status=status)
+    thread = selectors.thread_get_for_page(viewer=request.user, pk=pk)
     page = selectors.post_page(viewer=request.user, thread=thread, page="last")
     return render(
         request,

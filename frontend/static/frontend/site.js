@@ -98,6 +98,23 @@ function setupThread(live) {
   const typing = document.querySelector("[data-typing]");
   let typingTimer;
 
+  // Read marks go out at most one per few seconds, at a random moment within
+  // them, so a post to a thread with a thousand viewers is not followed by a
+  // thousand requests at once.
+  let readNumber = 0;
+  let sentNumber = 0;
+  let readTimer;
+  const markRead = (number) => {
+    readNumber = Math.max(readNumber, number);
+    if (readTimer || readNumber <= sentNumber || document.visibilityState !== "visible") return;
+    readTimer = window.setTimeout(() => {
+      readTimer = undefined;
+      sentNumber = readNumber;
+      post(`/forum/t/${thread}/read/`, { number: readNumber });
+    }, 2000 + Math.random() * 8000);
+  };
+  document.addEventListener("visibilitychange", () => markRead(readNumber));
+
   const replacePost = (event) => {
     const current = posts.querySelector(`[data-post-id="${event.post}"]`);
     if (!current) return;
@@ -115,9 +132,7 @@ function setupThread(live) {
     posts.append(element);
     const author = element.querySelector(".post-author")?.textContent?.trim() ?? "";
     announce(`${document.documentElement.lang === "fi" ? "Uusi viesti" : document.documentElement.lang === "sv" ? "Nytt inlägg" : "New post"}: ${author}`);
-    if (document.visibilityState === "visible") {
-      post(`/forum/t/${thread}/read/`, { number: event.number });
-    }
+    markRead(event.number);
   });
   live.on("post.edited", replacePost);
   live.on("post.deleted", replacePost);
