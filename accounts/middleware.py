@@ -56,8 +56,35 @@ class WebsocketSessionMiddleware:
         return await self.app({**scope, "user": user, "session_key": session_key}, receive, send)
 
 
+class _ReadOnlySession:
+    """A session as ``get_user`` reads it, which the socket never writes.
+
+    The socket cannot send the browser a new cookie, so renewing the key (after
+    a secret-key rotation) or ending a session that fails its check is left to
+    the next page request; the socket only learns who, if anyone, is signed in.
+    """
+
+    def __init__(self, session_key: str | None):
+        self.store = import_module(settings.SESSION_ENGINE).SessionStore(session_key)
+
+    def __getitem__(self, key):
+        return self.store[key]
+
+    def get(self, key, default=None):
+        return self.store.get(key, default)
+
+    def __setitem__(self, key, value):
+        pass
+
+    def cycle_key(self):
+        pass
+
+    def flush(self):
+        pass
+
+
 @database_sync_to_async
 def _member(session_key: str | None):
-    session = import_module(settings.SESSION_ENGINE).SessionStore(session_key)
+    session = _ReadOnlySession(session_key)
     user = get_user(SimpleNamespace(session=session))
-    return user, session.session_key if user.is_authenticated else None
+    return user, session.store.session_key if user.is_authenticated else None

@@ -8,6 +8,7 @@ the targets, and writes bench/RESULTS.md.
 
 import contextlib
 import io
+import json
 import os
 import platform
 import random
@@ -40,6 +41,9 @@ def _bench_database() -> str:
 
 
 os.environ["DATABASE_URL"] = _bench_database()
+# Served processes run as in production (DEBUG off); they and this process sign
+# sessions with the same key, so a session made here is valid there.
+os.environ["SECRET_KEY"] = "bench-only-secret-key-" + "0123456789" * 4
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 os.environ["ALLOWED_HOSTS"] = "127.0.0.1,testserver"
 
@@ -211,6 +215,44 @@ def bench_pages(world):
         small_q == large_q,
         f"{small_q} vs {large_q} queries",
     )
+    concurrency, seconds, most = 8, (3 if QUICK else 5), 20_000
+    say(
+        f"  Served by Daphne as in production (DEBUG off); {concurrency} keep-alive connections "
+        f"from another process, {seconds} s (at most {most:,} requests) per page:"
+    )
+    pages = (
+        ("minimal view /healthz (one SELECT 1)", "/healthz"),
+        ("thread page, 1,000 posts", f"/forum/t/{thread.pk}/?page={last_page}"),
+        ("thread list, 10,000 threads", "/forum/c/ict/?page=100"),
+    )
+    cookie = client.cookies["sessionid"].value
+    with serve(1, {}) as (_servers, ports):
+        minimal_rate = None
+        for label, path in pages:
+            loader = start(
+                [
+                    "-m",
+                    "bench.load_client",
+                    f"http://127.0.0.1:{ports[0]}{path}",
+                    cookie,
+                    str(concurrency),
+                    str(seconds),
+                    str(most),
+                ]
+            )
+            out, _err = loader.communicate(timeout=seconds + 60)
+            load = json.loads(out)
+            rate = load["requests"] / load["seconds"]
+            minimal_rate = minimal_rate or rate
+            say(
+                f"    {label}: {rate:,.0f} requests/s ({rate / minimal_rate:.2f}× minimal), "
+                f"p50 {load['p50']:.1f} ms, p99 {load['p99']:.1f} ms, errors {load['errors']}"
+            )
+            verdict(
+                f"served {label}: every response 200",
+                load["errors"] == 0,
+                f"{load['errors']} errors in {load['requests']:,} requests",
+            )
     return counts
 
 
@@ -577,6 +619,53 @@ def floor(count: int, posts: int, size: int):
     return result
 
 
+@contextlib.contextmanager
+def serve(count: int, env: dict[str, str]):
+    """``count`` Daphne processes on 127.0.0.1, configured as in production.
+
+    DEBUG is off (no query log), static files come from a collected manifest,
+    and background work (search indexing, e-mail) goes to the task queue, not
+    into the request. TLS is the proxy's work, so the processes speak plain
+    HTTP without redirecting.
+    """
+    production = {
+        "DEBUG": "0",
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "SECURE_SSL_REDIRECT": "0",
+        "STATIC_ROOT": str(BASE_DIR / "var" / "bench-static"),
+        "LOG_LEVEL": "WARNING",
+        "TASKS_BACKEND": "database",
+        **env,
+    }
+    if not (BASE_DIR / "var" / "bench-static" / "staticfiles.json").exists():
+        subprocess.run(
+            [sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"],
+            cwd=BASE_DIR,
+            env={**os.environ, **production},
+            check=True,
+        )
+    servers, ports = [], []
+    try:
+        for _ in range(count):
+            port = free_port()
+            site = f"http://127.0.0.1:{port}"
+            servers.append(
+                start(
+                    ["-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "config.asgi:application"],
+                    {**production, "SITE_URL": site, "CSRF_TRUSTED_ORIGINS": site},
+                    output=False,
+                )
+            )
+            ports.append(port)
+        for port in ports:
+            wait_http(f"http://127.0.0.1:{port}/healthz")
+        yield servers, ports
+    finally:
+        for server in servers:
+            server.terminate()
+            server.wait()
+
+
 def platform_variant(world, thread, count: int, posts: int, variant: str):
     import json
     import re
@@ -588,33 +677,13 @@ def platform_variant(world, thread, count: int, posts: int, variant: str):
     redis_url = os.environ.get("REDIS_URL", "")
     if variant != "memory" and not redis_url:
         return None
-    # As in production: background work (search indexing, e-mail) goes to the
-    # task queue, not into the request that posts.
-    env = {"DEBUG": "1", "LOG_LEVEL": "WARNING", "TASKS_BACKEND": "database"}
+    env = {}
     if variant == "memory":
         env["REDIS_URL"] = ""
     else:
         env["REDIS_URL"] = redis_url
         env["REDIS_PREFIX"] = f"bench-{os.getpid()}-{variant}-{count}"
-    servers = []
-    ports = []
-    for _ in range(2 if variant == "two" else 1):
-        port = free_port()
-        servers.append(
-            start(
-                ["-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "config.asgi:application"],
-                {
-                    **env,
-                    "SITE_URL": f"http://127.0.0.1:{port}",
-                    "CSRF_TRUSTED_ORIGINS": f"http://127.0.0.1:{port}",
-                },
-                output=False,
-            )
-        )
-        ports.append(port)
-    try:
-        for port in ports:
-            wait_http(f"http://127.0.0.1:{port}/healthz")
+    with serve(2 if variant == "two" else 1, env) as (servers, ports):
         viewer_client = Client()
         viewer_client.force_login(world["leads"][1])
         cookie = viewer_client.cookies["sessionid"].value
@@ -625,6 +694,8 @@ def platform_variant(world, thread, count: int, posts: int, variant: str):
         site = f"http://127.0.0.1:{ports[0]}"
         page = session.get(f"{site}/forum/t/{thread.pk}/")
         csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
+        # Production marks the cookie Secure; the benchmark talks plain HTTP on loopback.
+        session.cookies.set("csrftoken", page.cookies["csrftoken"])
         urls = [f"ws://127.0.0.1:{port}/ws/live/" for port in ports]
 
         def publish(n):
@@ -687,10 +758,6 @@ def platform_variant(world, thread, count: int, posts: int, variant: str):
             subscriptions["after"] = subscribers()
             result["subscriptions"] = subscriptions
         return result
-    finally:
-        for server in servers:
-            server.terminate()
-            server.wait()
 
 
 def bench_fanout(world):

@@ -19,10 +19,11 @@ def session_cookie(user) -> str:
     return client.cookies["sessionid"].value
 
 
-async def connect(user=None, origin="http://testserver"):
+async def connect(user=None, origin="http://testserver", cookie=None):
     headers = [(b"origin", origin.encode()), (b"host", b"testserver")]
     if user is not None:
         cookie = await sync_to_async(session_cookie)(user)
+    if cookie is not None:
         headers.append((b"cookie", f"sessionid={cookie}".encode()))
     communicator = WebsocketCommunicator(application, "/ws/live/", headers=headers)
     connected, code = await communicator.connect()
