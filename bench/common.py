@@ -1,0 +1,205 @@
+"""What every benchmark section shares: reporting, the generated world, served processes.
+
+Imported after ``bench.run`` has set the environment up and started Django.
+"""
+
+import contextlib
+import io
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from django.core.management import call_command
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+QUICK = os.environ.get("BENCH_QUICK") == "1"
+
+lines: list[str] = []
+verdicts: list[tuple[str, bool]] = []
+
+
+def say(text: str = "") -> None:
+    print(text, flush=True)
+    lines.append(text)
+
+
+def verdict(name: str, ok: bool, detail: str) -> None:
+    verdicts.append((name, ok))
+    say(f"  {'PASS' if ok else 'FAIL'}  {name}: {detail}")
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def timed(client: Client, url: str, runs: int) -> tuple[list[float], int]:
+    with CaptureQueriesContext(connection) as queries:
+        client.get(url)
+    count = len(queries)
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        response = client.get(url)
+        times.append((time.perf_counter() - start) * 1000)
+        assert response.status_code == 200, (url, response.status_code)
+    return times, count
+
+
+# Data
+
+
+def make_world():
+    from accounts.models import Organisation, Role, User, UserRole
+    from forum.models import Category
+
+    call_command("migrate", verbosity=0)
+    with contextlib.redirect_stdout(io.StringIO()):  # the demo's welcome e-mail
+        call_command("seed_demo", verbosity=0)
+    cities = list(Organisation.objects.filter(kind=Organisation.Kind.CITY))
+    viewer = User.objects.get(handle="liisa-koskinen")
+    leads = list(User.objects.filter(roles__role=Role.ICT_LEAD).distinct())
+    for city in cities:
+        if not any(u.organisation_id == city.pk for u in leads):
+            user = User.objects.create(
+                username=f"bench-lead-{city.slug}",
+                email=f"lead@{city.slug}.bench",
+                organisation=city,
+                handle=f"lead-{city.slug}",
+            )
+            UserRole.objects.create(user=user, role=Role.ICT_LEAD)
+            leads.append(user)
+    return {
+        "cities": cities,
+        "viewer": viewer,
+        "leads": leads,
+        "category": Category.objects.get(slug="ict"),
+    }
+
+
+def bulk_thread(world, posts: int, title: str):
+    from forum.models import Post, Thread
+
+    author = world["viewer"]
+    thread = Thread.objects.create(
+        category=world["category"],
+        title=title,
+        author=author,
+        organisation=author.organisation,
+        post_count=posts,
+        last_post_number=posts,
+    )
+    Post.objects.bulk_create(
+        (
+            Post(
+                thread=thread,
+                number=n,
+                author=author,
+                organisation=author.organisation,
+                body=f"Viesti {n}",
+                html=f"<p>Viesti {n}: <strong>yhteinen</strong> asia.</p>",
+            )
+            for n in range(1, posts + 1)
+        ),
+        batch_size=2000,
+    )
+    return thread
+
+
+def start(args: list[str], env: dict | None = None, output: bool = True) -> subprocess.Popen:
+    """Start a helper process; ``output`` pipes its stdout to be read (a pipe nobody
+    reads fills up and stops a server that logs, such as Daphne's access log)."""
+    return subprocess.Popen(
+        [sys.executable, *args],
+        cwd=BASE_DIR,
+        env={**os.environ, **(env or {})},
+        stdout=subprocess.PIPE if output else subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+
+
+def wait_http(url: str, timeout: float = 30) -> None:
+    import requests
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            requests.get(url, timeout=1)
+            return
+        except requests.RequestException:
+            time.sleep(0.1)
+    raise RuntimeError(f"{url} did not start")
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+@contextlib.contextmanager
+def serve(count: int, env: dict[str, str]):
+    """``count`` Daphne processes on 127.0.0.1, configured as in production.
+
+    DEBUG is off (no query log), static files come from a collected manifest,
+    and background work (search indexing, e-mail) goes to the task queue, not
+    into the request. TLS is the proxy's work, so the processes speak plain
+    HTTP without redirecting.
+    """
+    production = {
+        "DEBUG": "0",
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "SECURE_SSL_REDIRECT": "0",
+        "STATIC_ROOT": str(BASE_DIR / "var" / "bench-static"),
+        "LOG_LEVEL": "WARNING",
+        "TASKS_BACKEND": "database",
+        **env,
+    }
+    if not (BASE_DIR / "var" / "bench-static" / "staticfiles.json").exists():
+        subprocess.run(
+            [sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"],
+            cwd=BASE_DIR,
+            env={**os.environ, **production},
+            check=True,
+        )
+    servers, ports = [], []
+    try:
+        for _ in range(count):
+            port = free_port()
+            site = f"http://127.0.0.1:{port}"
+            servers.append(
+                start(
+                    ["-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "config.asgi:application"],
+                    {**production, "SITE_URL": site, "CSRF_TRUSTED_ORIGINS": site},
+                    output=False,
+                )
+            )
+            ports.append(port)
+        for port in ports:
+            wait_http(f"http://127.0.0.1:{port}/healthz")
+        yield servers, ports
+    finally:
+        for server in servers:
+            server.terminate()
+            server.wait()
