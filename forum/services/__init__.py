@@ -1,0 +1,58 @@
+"""Writes for the forum. Each service checks permission, validates, writes,
+records audit entries and schedules its live events and notifications.
+
+Callers use ``from forum import services`` and ``services.post_create(...)``;
+the services live in the modules below, one per part of the forum.
+"""
+
+from forum.services.attachments import (
+    ALLOWED_ATTACHMENT_TYPES,
+    attachment_check,
+    attachment_upload,
+)
+from forum.services.moderation import (
+    flag_create,
+    flag_dismiss,
+    post_set_hidden,
+    thread_moderate,
+)
+from forum.services.notifications import (
+    notification_create,
+    notifications_mark_read,
+    watch_set,
+)
+from forum.services.posts import (
+    MAX_POST_LENGTH,
+    draft_save,
+    post_create,
+    post_delete,
+    post_edit,
+    post_html,
+    reaction_toggle,
+    thread_create,
+    thread_mark_read,
+    thread_mark_solution,
+)
+
+__all__ = [
+    "ALLOWED_ATTACHMENT_TYPES",
+    "MAX_POST_LENGTH",
+    "attachment_check",
+    "attachment_upload",
+    "draft_save",
+    "flag_create",
+    "flag_dismiss",
+    "notification_create",
+    "notifications_mark_read",
+    "post_create",
+    "post_delete",
+    "post_edit",
+    "post_html",
+    "post_set_hidden",
+    "reaction_toggle",
+    "thread_create",
+    "thread_mark_read",
+    "thread_mark_solution",
+    "thread_moderate",
+    "watch_set",
+]

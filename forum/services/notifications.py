@@ -1,0 +1,160 @@
+"""Notifications: in-app ones with their live unread counts, e-mail, and who follows what."""
+
+from collections.abc import Iterable
+from functools import partial
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from forum import events, permissions
+from forum.models import (
+    Category,
+    Notification,
+    Post,
+    Thread,
+    Watch,
+)
+from forum.tasks import send_notification_email
+
+
+def notify(
+    *,
+    users: Iterable[User],
+    kind: str,
+    actor: User | None,
+    text: str,
+    url: str,
+    thread: Thread | None = None,
+    post: Post | None = None,
+    need=None,
+) -> list[Notification]:
+    """Create in-app notifications, push unread counts and queue e-mails, after commit."""
+    created = []
+    for user in users:
+        if actor is not None and user.pk == actor.pk:
+            continue
+        if thread is not None and not permissions.can_read_thread(user, thread):
+            continue
+        created.append(
+            Notification(
+                user=user,
+                kind=kind,
+                actor=actor,
+                thread=thread,
+                post=post,
+                need=need,
+                text=text[:300],
+                url=url[:300],
+            )
+        )
+    Notification.objects.bulk_create(created)
+    for notification in created:
+        unread = Notification.objects.filter(user=notification.user, read_at__isnull=True).count()
+        events.notify_count(notification.user_id, unread)
+        if notification.user.notification_email == "immediate" and notification.user.email:
+            transaction.on_commit(partial(_enqueue_email, notification.user_id), robust=True)
+    return created
+
+
+def _enqueue_email(user_id: int) -> None:
+    send_notification_email.enqueue(user_id)
+
+
+def notification_create(**kwargs) -> list[Notification]:
+    """Notify ``users`` of something outside the forum (for example a need's decision)."""
+    return notify(**kwargs)
+
+
+def post_notifications(*, actor: User, thread: Thread, post: Post, handles: set[str]) -> None:
+    url = post.get_absolute_url()
+    notified: set[int] = {actor.pk}
+    quoted = post.reply_to.author if post.reply_to_id and post.reply_to else None
+    if quoted is not None and quoted.pk not in notified:
+        notify(
+            users=[quoted],
+            kind=Notification.Kind.QUOTE,
+            actor=actor,
+            thread=thread,
+            post=post,
+            text=_("%(name)s replied to your post in “%(title)s”")
+            % {"name": actor.public_name, "title": thread.title},
+            url=url,
+        )
+        notified.add(quoted.pk)
+    if handles:
+        people = [
+            u
+            for u in User.objects.filter(handle__in=handles, is_active=True)
+            if u.pk not in notified
+        ]
+        notify(
+            users=people,
+            kind=Notification.Kind.MENTION,
+            actor=actor,
+            thread=thread,
+            post=post,
+            text=_("%(name)s mentioned you in “%(title)s”")
+            % {"name": actor.public_name, "title": thread.title},
+            url=url,
+        )
+        notified.update(u.pk for u in people)
+        organisation_members = [
+            u
+            for u in User.objects.filter(
+                organisation__slug__in=handles, is_active=True
+            ).select_related("organisation")
+            if u.pk not in notified
+        ]
+        notify(
+            users=organisation_members,
+            kind=Notification.Kind.ORGANISATION_MENTION,
+            actor=actor,
+            thread=thread,
+            post=post,
+            text=_("%(name)s mentioned your organisation in “%(title)s”")
+            % {"name": actor.public_name, "title": thread.title},
+            url=url,
+        )
+        notified.update(u.pk for u in organisation_members)
+    watchers = [
+        w.user
+        for w in Watch.objects.filter(thread=thread).select_related("user")
+        if w.user_id not in notified and w.user.is_active
+    ]
+    notify(
+        users=watchers,
+        kind=Notification.Kind.REPLY,
+        actor=actor,
+        thread=thread,
+        post=post,
+        text=_("New post in “%(title)s”") % {"title": thread.title},
+        url=url,
+    )
+
+
+def watch_set(
+    *, user: User, on: bool, thread: Thread | None = None, category: Category | None = None
+) -> None:
+    if thread is not None and not permissions.can_read_thread(user, thread):
+        raise PermissionDenied
+    if category is not None and not permissions.can_read_category(user, category):
+        raise PermissionDenied
+    if on:
+        Watch.objects.get_or_create(user=user, thread=thread, category=category)
+    else:
+        Watch.objects.filter(user=user, thread=thread, category=category).delete()
+
+
+@transaction.atomic
+def notifications_mark_read(*, user: User, ids: Iterable[int] | None = None) -> int:
+    notifications = Notification.objects.filter(user=user, read_at__isnull=True)
+    if ids is not None:
+        notifications = notifications.filter(pk__in=list(ids))
+    changed = notifications.update(read_at=timezone.now())
+    events.notify_count(
+        user.pk, Notification.objects.filter(user=user, read_at__isnull=True).count()
+    )
+    return changed

@@ -1,0 +1,327 @@
+"""Threads and posts: starting, replying, editing, deleting, reacting, drafts and read marks."""
+
+from collections.abc import Iterable
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import AuditEntry, Organisation, User
+from accounts.services import audit_record
+from forum import events, permissions
+from forum.markdown import render as render_markdown
+from forum.models import (
+    Attachment,
+    Category,
+    Draft,
+    Notification,
+    Post,
+    PostRevision,
+    Publicity,
+    Reaction,
+    ReactionKind,
+    ReadState,
+    Thread,
+    Watch,
+)
+from forum.services.notifications import notify, post_notifications
+from search.indexing import index_on_commit
+
+MAX_POST_LENGTH = 20_000
+
+
+def _resolve_mention(handle: str):
+    organisation = Organisation.objects.filter(slug=handle, is_active=True).first()
+    if organisation is not None:
+        return reverse("accounts:member_directory") + f"?organisation={handle}", organisation.slug
+    user = User.objects.filter(handle=handle, is_active=True).first()
+    if user is not None:
+        return reverse("accounts:member_detail", args=[user.pk]), user.handle
+    return None
+
+
+def _validate_body(body: str) -> str:
+    body = (body or "").strip()
+    if not body:
+        raise ValidationError({"body": _("Write a message first.")})
+    if len(body) > MAX_POST_LENGTH:
+        raise ValidationError(
+            {
+                "body": _("A message may be at most %(max)d characters long.")
+                % {"max": MAX_POST_LENGTH}
+            }
+        )
+    return body
+
+
+def post_html(post: Post) -> str:
+    """The post as every viewer sees it, rendered once from the page's own partial."""
+    return render_to_string("forum/thread_detail.html#post", {"post": post, "live": True})
+
+
+def lock_thread(thread: Thread) -> Thread:
+    return Thread.objects.select_for_update().select_related("category").get(pk=thread.pk)
+
+
+def _attach(*, actor: User, post: Post, tokens: Iterable[str]) -> None:
+    tokens = [t for t in tokens if t]
+    if not tokens:
+        return
+    attached = Attachment.objects.filter(token__in=tokens, uploader=actor, post__isnull=True)
+    if attached.count() != len(set(tokens)):
+        raise ValidationError({"attachments": _("An attachment was not found.")})
+    attached.update(post=post)
+
+
+@transaction.atomic
+def thread_create(
+    *,
+    actor: User,
+    category: Category,
+    title: str,
+    body: str,
+    tags: Iterable[str] = (),
+    publicity: str = Publicity.INTERNAL,
+    need=None,
+    attachment_tokens: Iterable[str] = (),
+) -> Thread:
+    """Start a thread with its first post.
+
+    Writes ``Thread`` and ``Post``; makes the author watch it; notifies the
+    category's watchers. Precondition: the actor may start threads in ``category``.
+    """
+    if not permissions.can_start_thread(actor, category):
+        raise PermissionDenied
+    body = _validate_body(body)
+    now = timezone.now()
+    thread = Thread(
+        category=category,
+        title=(title or "").strip(),
+        author=actor,
+        organisation=actor.organisation,
+        publicity=publicity,
+        need=need,
+        created_at=now,
+        last_activity_at=now,
+    )
+    thread.full_clean()
+    thread.save()
+    clean_tags = sorted({t.strip()[:100] for t in tags if t.strip()})
+    if clean_tags:
+        thread.tags.set(clean_tags)
+    Watch.objects.get_or_create(user=actor, thread=thread)
+    post = _post_write(
+        actor=actor,
+        thread=thread,
+        body=body,
+        reply_to=None,
+        attachment_tokens=attachment_tokens,
+        now=now,
+    )
+    category_watchers = [
+        w.user
+        for w in Watch.objects.filter(category=category).select_related("user")
+        if w.user.is_active
+    ]
+    notify(
+        users=category_watchers,
+        kind=Notification.Kind.NEW_THREAD,
+        actor=actor,
+        thread=thread,
+        post=post,
+        text=_("New thread “%(title)s” in %(category)s")
+        % {"title": thread.title, "category": category.name},
+        url=thread.get_absolute_url(),
+    )
+    index_on_commit("thread", thread.pk)
+    return thread
+
+
+def _post_write(*, actor, thread, body, reply_to, attachment_tokens, now) -> Post:
+    rendered = render_markdown(body, _resolve_mention)
+    number = thread.last_post_number + 1
+    post = Post(
+        thread=thread,
+        number=number,
+        author=actor,
+        organisation=actor.organisation,
+        body=body,
+        html=rendered.html,
+        reply_to=reply_to,
+        created_at=now,
+    )
+    post.full_clean(exclude=["thread"])
+    post.save()
+    _attach(actor=actor, post=post, tokens=attachment_tokens)
+    Thread.objects.filter(pk=thread.pk).update(
+        last_post_number=number, post_count=F("post_count") + 1, last_activity_at=now
+    )
+    thread.last_post_number = number
+    thread.post_count += 1
+    thread.last_activity_at = now
+    ReadState.objects.update_or_create(
+        user=actor, thread=thread, defaults={"last_read_number": number, "read_at": now}
+    )
+    Draft.objects.filter(user=actor, thread=thread).delete()
+    post.thread = thread
+    events.thread_event(
+        thread,
+        events.POST_CREATED,
+        {"post": post.pk, "number": number, "author": actor.pk, "html": post_html(post)},
+    )
+    post_notifications(actor=actor, thread=thread, post=post, handles=rendered.mentioned_handles)
+    index_on_commit("post", post.pk)
+    return post
+
+
+@transaction.atomic
+def post_create(
+    *,
+    actor: User,
+    thread: Thread,
+    body: str,
+    reply_to: Post | None = None,
+    attachment_tokens: Iterable[str] = (),
+) -> Post:
+    """Add a post to a thread.
+
+    Writes ``Post``, the thread's counters, the author's read state; sends
+    ``post.created`` to the thread's viewers; notifies quoted, mentioned
+    people and organisations, and watchers. Precondition: the actor may post.
+    """
+    thread = lock_thread(thread)
+    if not permissions.can_post(actor, thread):
+        raise PermissionDenied
+    body = _validate_body(body)
+    if reply_to is not None and reply_to.thread_id != thread.pk:
+        raise ValidationError({"reply_to": _("You can only reply to a post in the same thread.")})
+    Watch.objects.get_or_create(user=actor, thread=thread)
+    return _post_write(
+        actor=actor,
+        thread=thread,
+        body=body,
+        reply_to=reply_to,
+        attachment_tokens=attachment_tokens,
+        now=timezone.now(),
+    )
+
+
+@transaction.atomic
+def post_edit(*, actor: User, post: Post, body: str) -> Post:
+    """Change a post's text, keeping the earlier text as a revision; sends ``post.edited``."""
+    thread = lock_thread(post.thread)
+    post = Post.objects.select_related("author", "organisation", "reply_to").get(pk=post.pk)
+    if not permissions.can_edit_post(actor, post):
+        raise PermissionDenied
+    body = _validate_body(body)
+    if body == post.body:
+        return post
+    PostRevision.objects.create(post=post, body=post.body, html=post.html, edited_by=actor)
+    rendered = render_markdown(body, _resolve_mention)
+    post.body = body
+    post.html = rendered.html
+    post.edited_at = timezone.now()
+    post.save(update_fields=["body", "html", "edited_at"])
+    post.thread = thread
+    post.revision_count = post.revisions.count()
+    events.thread_event(thread, events.POST_EDITED, {"post": post.pk, "html": post_html(post)})
+    if post.author_id != actor.pk:
+        audit_record(
+            action=AuditEntry.Action.MODERATION,
+            actor=actor,
+            target=f"post:{post.pk}",
+            summary="edited another member's post",
+        )
+    index_on_commit("post", post.pk)
+    return post
+
+
+@transaction.atomic
+def post_delete(*, actor: User, post: Post) -> Post:
+    """Soft-delete a post (its author or a moderator); sends ``post.deleted``."""
+    thread = lock_thread(post.thread)
+    post = Post.objects.select_related("author", "organisation").get(pk=post.pk)
+    if not permissions.can_delete_post(actor, post):
+        raise PermissionDenied
+    post.deleted_at = timezone.now()
+    post.deleted_by = actor
+    post.save(update_fields=["deleted_at", "deleted_by"])
+    post.thread = thread
+    events.thread_event(thread, events.POST_DELETED, {"post": post.pk, "html": post_html(post)})
+    if post.author_id != actor.pk:
+        audit_record(
+            action=AuditEntry.Action.MODERATION,
+            actor=actor,
+            target=f"post:{post.pk}",
+            summary="deleted a post",
+        )
+    index_on_commit("post", post.pk)
+    return post
+
+
+@transaction.atomic
+def reaction_toggle(*, actor: User, post: Post, kind: str) -> dict[str, int]:
+    """Add or remove the actor's reaction; sends ``post.reactions`` with the new counts."""
+    if kind not in ReactionKind.values:
+        raise ValidationError({"kind": _("Unknown reaction.")})
+    thread = lock_thread(post.thread)
+    post = Post.objects.select_for_update().get(pk=post.pk)
+    if not permissions.can_react(actor, post) or not permissions.can_read_thread(actor, thread):
+        raise PermissionDenied
+    deleted, _n = Reaction.objects.filter(post=post, user=actor, kind=kind).delete()
+    if not deleted:
+        Reaction.objects.create(post=post, user=actor, kind=kind)
+    counts = dict.fromkeys(ReactionKind.values, 0)
+    for reaction in Reaction.objects.filter(post=post).values_list("kind", flat=True):
+        counts[reaction] += 1
+    post.reaction_counts = {k: v for k, v in counts.items() if v}
+    post.save(update_fields=["reaction_counts"])
+    events.thread_event(
+        thread, events.POST_REACTIONS, {"post": post.pk, "counts": post.reaction_counts}
+    )
+    return post.reaction_counts
+
+
+def draft_save(*, actor: User, thread: Thread, body: str) -> None:
+    """Keep what the member is writing; an empty text removes the draft."""
+    if not permissions.can_post(actor, thread):
+        raise PermissionDenied
+    body = (body or "")[:MAX_POST_LENGTH]
+    if body.strip():
+        Draft.objects.update_or_create(
+            user=actor, thread=thread, defaults={"body": body, "updated_at": timezone.now()}
+        )
+    else:
+        Draft.objects.filter(user=actor, thread=thread).delete()
+
+
+def thread_mark_read(*, user: User, thread: Thread, number: int) -> None:
+    """Move the member's read marker forward (never back)."""
+    if not user.is_authenticated:
+        return
+    number = min(number, thread.last_post_number)
+    state, created = ReadState.objects.get_or_create(
+        user=user, thread=thread, defaults={"last_read_number": number}
+    )
+    if not created and state.last_read_number < number:
+        ReadState.objects.filter(pk=state.pk, last_read_number__lt=number).update(
+            last_read_number=number, read_at=timezone.now()
+        )
+
+
+@transaction.atomic
+def thread_mark_solution(*, actor: User, thread: Thread, post: Post | None) -> Thread:
+    """Mark (or clear) the accepted answer of a thread."""
+    thread = lock_thread(thread)
+    if not permissions.can_mark_solution(actor, thread):
+        raise PermissionDenied
+    if post is not None and post.thread_id != thread.pk:
+        raise ValidationError({"post": _("The answer must be a post of this thread.")})
+    thread.solution = post
+    thread.save(update_fields=["solution"])
+    events.thread_event(thread, events.THREAD_UPDATED, {"solution": post.pk if post else None})
+    return thread

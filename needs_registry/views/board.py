@@ -1,0 +1,147 @@
+"""The backlog board with its exports, and the yearly report."""
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import AuditEntry
+from accounts.ratelimit import exceeded, limited_response
+from accounts.services import audit_record
+from needs_registry import exports, permissions, selectors
+from needs_registry.forms import (
+    BoardFilterForm,
+)
+from needs_registry.views.base import crumbs, member_cities
+
+
+@login_required
+def backlog_board(request: HttpRequest) -> HttpResponse:
+    from needs_registry.models import PrioritisationRound
+
+    cities = list(member_cities())
+    rounds = list(PrioritisationRound.objects.order_by("-opens_at"))
+    form = BoardFilterForm(request.GET or None, organisations=cities, rounds=rounds)
+    data = form.cleaned_data if form.is_valid() else {}
+    by_slug = {c.slug: c for c in cities}
+    round_ = next((r for r in rounds if str(r.pk) == str(data.get("round"))), None)
+    needs = selectors.backlog_board(
+        viewer=request.user,
+        status=data.get("status", ""),
+        domain=data.get("domain", ""),
+        organisation=data.get("organisation", ""),
+        unanswered_by=by_slug.get(data.get("unanswered", "")),
+        round_=round_,
+        sort=data.get("sort") or "votes",
+    )
+    fmt = request.GET.get("format")
+    if fmt in {"csv", "xlsx"}:
+        if not permissions.can_export(request.user):
+            raise PermissionDenied
+        if exceeded(request, "export"):
+            return limited_response(request)
+        audit_record(action=AuditEntry.Action.EXPORT, actor=request.user, summary=f"backlog {fmt}")
+        return exports.table_response(
+            name="backlog",
+            fmt=fmt,
+            header=[
+                _("Number"),
+                _("Title"),
+                _("Status"),
+                _("Domain"),
+                _("Submitted by"),
+                _("City votes"),
+                _("Round points"),
+                _("Sharing cities"),
+                _("Personal support"),
+                _("Estimated total cost (€)"),
+                _("Hours saved per year"),
+                _("Cost shares (€)"),
+                _("Procurement route"),
+                _("Submitted"),
+            ],
+            rows=(
+                [
+                    n.pk,
+                    n.title,
+                    n.get_status_display(),
+                    n.get_domain_display(),
+                    n.organisation.name,
+                    n.vote_count,
+                    n.round_points,
+                    n.sharing_count,
+                    n.support_count,
+                    n.total_cost_eur,
+                    n.benefit_hours_per_year,
+                    "; ".join(
+                        f"{s.organisation.name} {s.total_eur}"
+                        for s in selectors.cost_shares(need=n, positions=list(n.positions.all()))
+                    ),
+                    selectors.procurement_route(n).label,
+                    n.submitted_at.date().isoformat() if n.submitted_at else "",
+                ]
+                for n in needs.prefetch_related("positions__organisation")
+            ),
+        )
+    page = Paginator(needs, 50).get_page(request.GET.get("page", 1))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "needs_registry/backlog_board.html",
+        {
+            "form": form,
+            "page": page,
+            "query": query.urlencode(),
+            "breadcrumbs": crumbs((_("Backlog board"), None)),
+        },
+    )
+
+
+@login_required
+def yearly_report(request: HttpRequest) -> HttpResponse:
+    try:
+        year = int(request.GET.get("year", timezone.now().year))
+    except ValueError:
+        year = timezone.now().year
+    rows = selectors.yearly_summary(year=year)
+    fmt = request.GET.get("format")
+    if fmt in {"csv", "xlsx"}:
+        if exceeded(request, "export"):
+            return limited_response(request)
+        audit_record(
+            action=AuditEntry.Action.EXPORT, actor=request.user, summary=f"yearly {year} {fmt}"
+        )
+        return exports.table_response(
+            name=f"summary-{year}",
+            fmt=fmt,
+            header=[
+                _("City"),
+                _("Needs submitted"),
+                _("Needs shared"),
+                _("Needs voted for"),
+                _("Commitments (€)"),
+            ],
+            rows=(
+                [
+                    r["organisation"].name,
+                    r["submitted"],
+                    r["shared"],
+                    r["votes"],
+                    r["committed_eur"],
+                ]
+                for r in rows
+            ),
+        )
+    return render(
+        request,
+        "needs_registry/yearly_report.html",
+        {
+            "rows": rows,
+            "year": year,
+            "breadcrumbs": crumbs((_("Yearly summary"), None)),
+        },
+    )

@@ -1,0 +1,210 @@
+"""The steering group's work: prioritisation rounds, meetings and their decisions."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts.models import AuditEntry
+from accounts.ratelimit import exceeded, limited_response
+from accounts.services import audit_record
+from frontend.forms import add_service_errors
+from needs_registry import exports, permissions, selectors, services
+from needs_registry.forms import (
+    DecisionForm,
+    MeetingForm,
+    RoundForm,
+)
+from needs_registry.views.base import crumbs, member_cities
+
+
+@login_required
+def round_list(request: HttpRequest) -> HttpResponse:
+    form = RoundForm(request.POST or None) if permissions.can_steer(request.user) else None
+    if request.method == "POST":
+        if form is None:
+            raise PermissionDenied
+        if form.is_valid():
+            try:
+                round_ = services.round_open(actor=request.user, **form.cleaned_data)
+            except ValidationError as error:
+                add_service_errors(form, error)
+            else:
+                messages.success(request, _("The round was opened."))
+                return redirect("needs:round_detail", pk=round_.pk)
+    return render(
+        request,
+        "needs_registry/round_list.html",
+        {
+            "rounds": selectors.round_list(),
+            "form": form,
+            "breadcrumbs": crumbs((_("Prioritisation rounds"), None)),
+        },
+        status=400 if form is not None and form.errors else 200,
+    )
+
+
+@login_required
+def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    round_ = selectors.round_get(pk=pk)
+    user = request.user
+    error = None
+    if request.method == "POST":
+        points = {}
+        for key, value in request.POST.items():
+            if key.startswith("points_"):
+                try:
+                    points[int(key.removeprefix("points_"))] = int(value or 0)
+                except ValueError:
+                    error = _("Points are whole numbers.")
+        if error is None:
+            try:
+                services.round_allocate(actor=user, round_=round_, points=points)
+            except ValidationError as problem:
+                error = " ".join(problem.messages)
+            else:
+                messages.success(request, _("Your city's points were saved."))
+                return redirect("needs:round_detail", pk=round_.pk)
+    results = selectors.round_results(round_=round_)
+    fmt = request.GET.get("format")
+    if fmt in {"csv", "xlsx"}:
+        if exceeded(request, "export"):
+            return limited_response(request)
+        audit_record(action=AuditEntry.Action.EXPORT, actor=user, summary=f"round {pk} {fmt}")
+        return exports.table_response(
+            name=f"round-{round_.pk}",
+            fmt=fmt,
+            header=[_("Number"), _("Need"), *[c.name for c in results.cities], _("Total")],
+            rows=(
+                [
+                    n.pk,
+                    n.title,
+                    *[results.points.get((n.pk, c.pk), 0) for c in results.cities],
+                    results.totals.get(n.pk, 0),
+                ]
+                for n in results.needs
+            ),
+        )
+    own = {}
+    if permissions.acts_for_city(user):
+        own = selectors.city_allocation(round_=round_, organisation=user.organisation)
+    if request.method == "POST":
+        own = {
+            int(k.removeprefix("points_")): v
+            for k, v in request.POST.items()
+            if k.startswith("points_")
+        }
+    rows = [
+        {
+            "need": n,
+            "own": own.get(n.pk, 0),
+            "total": results.totals.get(n.pk, 0),
+            "cells": [results.points.get((n.pk, c.pk), 0) for c in results.cities],
+        }
+        for n in results.needs
+    ]
+    return render(
+        request,
+        "needs_registry/round_detail.html",
+        {
+            "round": round_,
+            "results": results,
+            "rows": rows,
+            "error": error,
+            "can_allocate": permissions.can_allocate(user, round_),
+            "can_close": permissions.can_steer(user) and round_.closed_at is None,
+            "spent": sum(int(v or 0) for v in own.values()) if own else 0,
+            "breadcrumbs": crumbs(
+                (_("Prioritisation rounds"), reverse("needs:round_list")), (round_.title, None)
+            ),
+        },
+        status=400 if error else 200,
+    )
+
+
+@login_required
+@require_POST
+def round_close(request: HttpRequest, pk: int) -> HttpResponse:
+    round_ = selectors.round_get(pk=pk)
+    services.round_close(actor=request.user, round_=round_)
+    messages.success(request, _("The round was closed."))
+    return redirect("needs:round_detail", pk=pk)
+
+
+@login_required
+def meeting_list(request: HttpRequest) -> HttpResponse:
+    form = (
+        MeetingForm(request.POST or None) if permissions.can_record_meeting(request.user) else None
+    )
+    if request.method == "POST":
+        if form is None:
+            raise PermissionDenied
+        if form.is_valid():
+            meeting = services.meeting_create(actor=request.user, **form.cleaned_data)
+            return redirect("needs:meeting_detail", pk=meeting.pk)
+    return render(
+        request,
+        "needs_registry/meeting_list.html",
+        {
+            "meetings": selectors.meeting_list(),
+            "form": form,
+            "breadcrumbs": crumbs((_("Steering group meetings"), None)),
+        },
+        status=400 if form is not None and form.errors else 200,
+    )
+
+
+@login_required
+def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    meeting = selectors.meeting_get(pk=pk)
+    cities = list(member_cities())
+    can_decide = permissions.can_steer(request.user)
+    form = (
+        DecisionForm(request.POST or None, cities=cities, initial={"need": request.GET.get("need")})
+        if can_decide
+        else None
+    )
+    if request.method == "POST":
+        if form is None:
+            raise PermissionDenied
+        if form.is_valid():
+            try:
+                need = selectors.need_get_for_viewer(
+                    viewer=request.user, pk=form.cleaned_data["need"]
+                )
+            except Http404:
+                form.add_error("need", _("There is no need with that number."))
+            else:
+                try:
+                    services.decision_record(
+                        actor=request.user,
+                        meeting=meeting,
+                        need=need,
+                        agenda_item=form.cleaned_data["agenda_item"],
+                        text=form.cleaned_data["text"],
+                        rationale=form.cleaned_data["rationale"],
+                        resulting_status=form.cleaned_data["resulting_status"],
+                        stances=form.stances(),
+                    )
+                except ValidationError as error:
+                    add_service_errors(form, error)
+                else:
+                    messages.success(request, _("The decision was recorded."))
+                    return redirect("needs:meeting_detail", pk=meeting.pk)
+    return render(
+        request,
+        "needs_registry/meeting_detail.html",
+        {
+            "meeting": meeting,
+            "decisions": selectors.meeting_decisions(meeting=meeting),
+            "form": form,
+            "breadcrumbs": crumbs(
+                (_("Steering group meetings"), reverse("needs:meeting_list")), (str(meeting), None)
+            ),
+        },
+        status=400 if form is not None and form.errors else 200,
+    )
