@@ -1,5 +1,6 @@
 """ASGI entry point: HTTP through Django, websockets behind session auth and an origin check."""
 
+import gc
 import os
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
@@ -30,3 +31,7 @@ application = ProtocolTypeRouter(
         ),
     }
 )
+
+# What is loaded by now lives as long as the process: keep it out of the
+# garbage collector's full passes, which would otherwise walk it again and again.
+gc.freeze()
