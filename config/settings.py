@@ -130,21 +130,20 @@ TEMPLATES = [
 # Database: SQLite under var/ unless DATABASE_URL names PostgreSQL.
 DATABASE_URL = env("DATABASE_URL")
 if DATABASE_URL:
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
-    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    DATABASES = {"default": dj_database_url.parse(DATABASE_URL)}
     if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         # Served over ASGI, every request has a database connection of its own:
         # a pool hands it an open one instead of connecting anew each time.
         from psycopg_pool import ConnectionPool
 
-        DATABASES["default"]["CONN_MAX_AGE"] = 0
-        DATABASES["default"]["CONN_HEALTH_CHECKS"] = False
         DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
             "min_size": int(env("DATABASE_POOL_MIN", "2")),
             "max_size": int(env("DATABASE_POOL_MAX", "20")),
             "timeout": float(env("DATABASE_POOL_TIMEOUT", "10")),
             "check": ConnectionPool.check_connection,
         }
+    else:
+        DATABASES["default"].update(CONN_MAX_AGE=60, CONN_HEALTH_CHECKS=True)
 else:
     DATABASES = {
         "default": {

@@ -78,9 +78,6 @@ class Hub:
             if not self.groups:
                 await self._stop()
 
-    def members(self, group: str) -> list[Member]:
-        return list(self.groups.get(group, ()))
-
     async def _start(self) -> None:
         self.channel = await self.layer.new_channel()
         self.tasks = [
