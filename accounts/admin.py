@@ -8,25 +8,28 @@ from accounts.models import AuditEntry, Organisation, User, UserRole
 class AuditedAdmin(admin.ModelAdmin):
     """Writes every change made in Django admin to the platform's audit log too."""
 
-    def _audit(self, request, obj, summary: str) -> None:
+    def _audit(self, request, obj, summary: str, message=None) -> None:
+        # Objects are named by id, never by str(obj): a member's name must not
+        # end up in the append-only log (see AuditEntry).
         services.audit_record(
             action=AuditEntry.Action.ADMIN_CHANGE,
             actor=request.user,
             target=f"{obj._meta.label_lower}:{obj.pk}",
             summary=summary,
+            data={"change": message} if isinstance(message, list) else None,
         )
 
     def log_addition(self, request, obj, message):
-        self._audit(request, obj, f"added {obj}")
+        self._audit(request, obj, "added", message)
         return super().log_addition(request, obj, message)
 
     def log_change(self, request, obj, message):
-        self._audit(request, obj, f"changed {obj}")
+        self._audit(request, obj, "changed", message)
         return super().log_change(request, obj, message)
 
     def log_deletions(self, request, queryset):
         for obj in queryset:
-            self._audit(request, obj, f"deleted {obj}")
+            self._audit(request, obj, "deleted")
         return super().log_deletions(request, queryset)
 
 
@@ -85,7 +88,7 @@ class UserAdmin(AuditedAdmin):
 
 @admin.register(AuditEntry)
 class AuditEntryAdmin(admin.ModelAdmin):
-    list_display = ["created_at", "action", "actor", "target", "summary"]
+    list_display = ["created_at", "action", "actor_name", "actor_organisation", "target", "summary"]
     list_filter = ["action"]
     search_fields = ["target", "summary"]
 

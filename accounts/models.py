@@ -197,8 +197,52 @@ class SignInSession(models.Model):
         return f"{self.user} ({self.created_at:%Y-%m-%d %H:%M})"
 
 
+class AuditEntryQuerySet(models.QuerySet):
+    """Refuses the bulk writes that would bypass ``AuditEntry.save``/``delete``."""
+
+    def update(self, **kwargs):
+        raise PermissionDenied("Audit entries cannot be changed.")
+
+    def bulk_update(self, objs, fields, batch_size=None):
+        raise PermissionDenied("Audit entries cannot be changed.")
+
+    def update_or_create(self, defaults=None, create_defaults=None, **kwargs):
+        raise PermissionDenied("Audit entries cannot be changed.")
+
+    def delete(self):
+        raise PermissionDenied("Audit entries cannot be deleted.")
+
+    delete.alters_data = True
+    delete.queryset_only = True
+
+    def _raw_delete(self, using):
+        raise PermissionDenied("Audit entries cannot be deleted.")
+
+
 class AuditEntry(models.Model):
-    """An append-only record of a security-relevant event."""
+    """An append-only record of a security-relevant event, fit to settle a dispute.
+
+    Nothing changes or removes an entry once written: ``save``/``delete`` and
+    the queryset's bulk ``update``/``delete`` refuse in Python, and database
+    triggers (migration ``accounts.0003``) refuse ``UPDATE``, ``DELETE`` and
+    ``TRUNCATE`` of the table on PostgreSQL and ``UPDATE``/``DELETE`` on SQLite,
+    whatever client writes.
+
+    Who acted is kept twice: ``actor`` (the member's id, without a database
+    constraint and with ``DO_NOTHING``, because ``SET_NULL`` would be an
+    ``UPDATE`` the trigger refuses and ``PROTECT`` would make a member row
+    impossible to remove) and a snapshot taken when the entry is written,
+    ``actor_name`` and ``actor_organisation``, so an entry still says who acted
+    after the member's row is changed or gone.
+
+    Anonymisation does not rewrite entries: the log is the record for a
+    dispute, kept for the legal retention period (GDPR art. 17(3)(b) and (e)),
+    and an entry that could be rewritten would prove nothing. So the name
+    snapshot is the only personal name an entry holds: summaries and data name
+    people and objects by id (``user:42``, ``need:7``) and organisations by
+    identifier, never by name; anonymising a member therefore changes nothing
+    here, and a member's data download lists the entries about them.
+    """
 
     class Action(models.TextChoices):
         SIGN_IN = "sign_in", _("Signed in")
@@ -211,19 +255,37 @@ class AuditEntry(models.Model):
         DATA_EXPORTED = "data_exported", _("Personal data downloaded")
         MEMBER_ANONYMISED = "member_anonymised", _("Member anonymised")
         MODERATION = "moderation", _("Moderation")
+        NEED_EDITED = "need_edited", _("Need edited")
         NEED_DECISION = "need_decision", _("Need decision")
         NEED_TRANSITION = "need_transition", _("Need status changed")
+        CITY_POSITION = "city_position", _("City position changed")
+        COMMITMENT = "commitment", _("Commitment changed")
+        PRODUCTION = "production", _("Production recorded")
+        ROUND_CLOSED = "round_closed", _("Prioritisation round closed")
+        POINTS_ALLOCATED = "points_allocated", _("Round points allocated")
+        MEETING = "meeting", _("Meeting recorded or changed")
+        CATEGORY_CHANGED = "category_changed", _("Forum category changed")
+        ORGANISATION_EDITED = "organisation_edited", _("Organisation changed")
         EXPORT = "export", _("Export")
         ADMIN_CHANGE = "admin_change", _("Admin change")
 
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     actor = models.ForeignKey(
-        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        User,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        blank=True,
+        related_name="+",
     )
+    actor_name = models.CharField(_("who"), max_length=150, blank=True)
+    actor_organisation = models.CharField(_("organisation"), max_length=50, blank=True)
     action = models.CharField(max_length=32, choices=Action, db_index=True)
-    target = models.CharField(max_length=200, blank=True)
+    target = models.CharField(max_length=200, blank=True, db_index=True)
     summary = models.CharField(max_length=500, blank=True)
     data = models.JSONField(default=dict, blank=True)
+
+    objects = AuditEntryQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -236,7 +298,20 @@ class AuditEntry(models.Model):
     def save(self, *args, **kwargs):
         if self.pk is not None:
             raise PermissionDenied("Audit entries cannot be changed.")
+        if self.actor_id is not None and not self.actor_name:
+            actor = self.actor
+            self.actor_name = (actor.display_name or actor.get_full_name() or actor.username)[:150]
+            self.actor_organisation = actor.organisation.slug if actor.organisation_id else ""
         super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):
         raise PermissionDenied("Audit entries cannot be deleted.")
+
+    @property
+    def actor_label(self) -> str:
+        """Who acted, as recorded when the entry was written."""
+        if not self.actor_name:
+            return ""
+        if self.actor_organisation:
+            return f"{self.actor_name} ({self.actor_organisation})"
+        return self.actor_name

@@ -1,10 +1,48 @@
 """Reads for people and organisations."""
 
+from datetime import date, datetime
+from typing import Any
+
+from django.conf import settings
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 
-from accounts.models import Organisation, TaggedExpertise, User
-from accounts.permissions import can_view_members
+from accounts.models import AuditEntry, Organisation, TaggedExpertise, User
+from accounts.permissions import (
+    can_read_audit_log,
+    can_read_member,
+    can_view_members,
+    listed_members,
+    shows_member_details,
+)
+from forum.models import (
+    Attachment,
+    Draft,
+    Flag,
+    Notification,
+    Post,
+    PostRevision,
+    Reaction,
+    ReadState,
+    Thread,
+    Watch,
+)
+from needs_registry.models import (
+    CityPosition,
+    CityVote,
+    Commitment,
+    Decision,
+    Follow,
+    Meeting,
+    Need,
+    NeedAttachment,
+    NeedCityHistory,
+    PrioritisationRound,
+    RoundAllocation,
+    Support,
+    Transition,
+    VoteRecord,
+)
 
 
 def organisation_list(*, only_cities: bool = False) -> QuerySet[Organisation]:
@@ -26,7 +64,7 @@ def member_list(
     if not can_view_members(viewer):
         return User.objects.none()
     members = (
-        User.objects.filter(is_active=True, anonymised_at__isnull=True, organisation__isnull=False)
+        User.objects.filter(listed_members(), organisation__isnull=False)
         .select_related("organisation")
         .prefetch_related("expertise", "roles")
         .order_by("organisation__name_fi", "display_name")
@@ -46,26 +84,27 @@ def member_list(
     return members.distinct()
 
 
-def member_get_for_viewer(*, viewer: User, pk: int) -> User:
-    if not can_view_members(viewer):
-        raise Http404
+def member_get_for_viewer(*, viewer: User, pk: int) -> tuple[User, bool]:
+    """The member and whether their details are shown to the viewer; 404 when the
+    viewer may not see the member at all."""
     try:
-        return (
+        member = (
             User.objects.select_related("organisation")
             .prefetch_related("expertise", "roles")
-            .get(pk=pk, anonymised_at__isnull=True)
+            .get(pk=pk)
         )
     except User.DoesNotExist:
         raise Http404 from None
+    if not can_read_member(viewer, member):
+        raise Http404
+    return member, shows_member_details(viewer, member)
 
 
 def expertise_counts(*, viewer: User, limit: int = 30) -> list[tuple[str, int]]:
     if not can_view_members(viewer):
         return []
     rows = (
-        TaggedExpertise.objects.filter(
-            content_object__is_active=True, content_object__anonymised_at__isnull=True
-        )
+        TaggedExpertise.objects.filter(listed_members("content_object__"))
         .values("tag__name")
         .annotate(count=Count("id"))
         .order_by("-count", "tag__name")[:limit]
@@ -73,49 +112,209 @@ def expertise_counts(*, viewer: User, limit: int = 30) -> list[tuple[str, int]]:
     return [(row["tag__name"], row["count"]) for row in rows]
 
 
-def member_data(*, user: User) -> dict:
-    """Everything the platform holds about a member, for their own download (GDPR)."""
-    from forum.models import Notification, Post, Reaction, Thread
-    from needs_registry.models import CityVote, Need, Support
+EXPERT_ROLE = "expert"  # every member is an expert; the IAM grants the other roles
 
+
+def _rows(queryset, *fields: str) -> list[dict[str, Any]]:
+    return [
+        {k: v.isoformat() if isinstance(v, datetime | date) else v for k, v in row.items()}
+        for row in queryset.values(*fields)
+    ]
+
+
+def _attachment_rows(attachments) -> list[dict[str, Any]]:
+    return [
+        {
+            "name": a.original_name,
+            "content_type": a.content_type,
+            "size": a.size,
+            "created_at": a.created_at.isoformat(),
+            "url": settings.SITE_URL + a.file.url,
+            **extra,
+        }
+        for a, extra in attachments
+    ]
+
+
+def member_data(*, user: User) -> dict[str, Any]:
+    """Everything the platform holds about a member, for their own download (GDPR art. 15, 20).
+
+    Every kept record that names the member or was made by them, except the
+    secrets that would let someone act as them (the ID tokens of sign-ins,
+    the personal feed token).
+    """
+    own_posts = Post.objects.filter(author=user).order_by("created_at", "id")
+    revisions: dict[int, list[dict[str, Any]]] = {}
+    for revision in PostRevision.objects.filter(post__author=user).order_by("created_at", "id"):
+        revisions.setdefault(revision.post_id, []).append(
+            {
+                "body": revision.body,
+                "created_at": revision.created_at.isoformat(),
+                "edited_by": revision.edited_by_id,
+            }
+        )
+    posts = _rows(own_posts, "id", "thread_id", "body", "created_at", "edited_at", "deleted_at")
+    for post in posts:
+        post["earlier_versions"] = revisions.get(post["id"], [])
+    grants = {r.role: r.granted_at for r in user.roles.all()}
     return {
         "profile": {
+            "id": user.pk,
             "email": user.email,
             "display_name": user.display_name,
+            "first_name": user.first_name,
+            "last_name": user.last_name,
+            "username": user.username,
             "handle": user.handle,
             "title": user.title,
             "organisation": user.organisation.slug if user.organisation else None,
-            "roles": sorted(user.role_set),
+            "roles": sorted({EXPERT_ROLE, *grants}),
+            "role_grants": [
+                {"role": EXPERT_ROLE, "granted_by": "membership", "granted_at": None},
+                *(
+                    {"role": role, "granted_by": "iam", "granted_at": at.isoformat()}
+                    for role, at in sorted(grants.items())
+                ),
+            ],
             "preferred_language": user.preferred_language,
             "notification_email": user.notification_email,
-            "expertise": [tag.name for tag in user.expertise.all()],
+            "expertise": sorted(tag.name for tag in user.expertise.all()),
             "date_joined": user.date_joined.isoformat(),
             "last_login": user.last_login.isoformat() if user.last_login else None,
         },
-        "threads": list(Thread.objects.filter(author=user).values("id", "title", "created_at")),
-        "posts": list(
-            Post.objects.filter(author=user).values(
-                "id", "thread_id", "body", "created_at", "edited_at", "deleted_at"
-            )
+        "threads": _rows(
+            Thread.objects.filter(author=user), "id", "title", "publicity", "created_at"
         ),
-        "reactions": list(Reaction.objects.filter(user=user).values("post_id", "kind")),
-        "notifications": list(
-            Notification.objects.filter(user=user).values("kind", "text", "created_at", "read_at")
+        "posts": posts,
+        "edits_of_others_posts": _rows(
+            PostRevision.objects.filter(edited_by=user).exclude(post__author=user),
+            "post_id",
+            "created_at",
         ),
-        "needs_created": list(Need.objects.filter(created_by=user).values("id", "title", "status")),
-        "city_votes_cast": list(CityVote.objects.filter(voter=user).values("need_id", "cast_at")),
-        "needs_supported": list(Support.objects.filter(user=user).values("need_id")),
-        "sign_ins": list(user.sign_in_sessions.values("created_at")),
+        "drafts": _rows(Draft.objects.filter(user=user), "thread_id", "body", "updated_at"),
+        "reactions": _rows(Reaction.objects.filter(user=user), "post_id", "kind", "created_at"),
+        "flags": _rows(
+            Flag.objects.filter(user=user),
+            "post_id",
+            "reason",
+            "created_at",
+            "resolved_at",
+            "resolution",
+        ),
+        "watches": _rows(Watch.objects.filter(user=user), "thread_id", "category_id"),
+        "read_marks": _rows(
+            ReadState.objects.filter(user=user), "thread_id", "last_read_number", "read_at"
+        ),
+        "notifications": _rows(
+            Notification.objects.filter(user=user), "kind", "text", "url", "created_at", "read_at"
+        ),
+        "attachments": _attachment_rows(
+            [
+                *((a, {"post_id": a.post_id}) for a in Attachment.objects.filter(uploader=user)),
+                *(
+                    (a, {"need_id": a.need_id})
+                    for a in NeedAttachment.objects.filter(uploader=user)
+                ),
+            ]
+        ),
+        "needs_created": _rows(
+            Need.objects.filter(created_by=user), "id", "title", "status", "created_at"
+        ),
+        "needs_as_contact": _rows(Need.objects.filter(contact=user), "id", "title", "status"),
+        "needs_supported": _rows(Support.objects.filter(user=user), "need_id", "created_at"),
+        "needs_followed": _rows(Follow.objects.filter(user=user), "need_id"),
+        "city_positions": _rows(
+            CityPosition.objects.filter(updated_by=user),
+            "need_id",
+            "organisation__slug",
+            "stance",
+            "urgency",
+            "current_system",
+            "solution",
+            "cost_weight",
+            "in_production",
+            "updated_at",
+        ),
+        "commitments": _rows(
+            Commitment.objects.filter(recorded_by=user),
+            "need_id",
+            "organisation__slug",
+            "amount_eur",
+            "budget_year",
+            "recorded_at",
+        ),
+        "position_and_commitment_changes": _rows(
+            NeedCityHistory.objects.filter(actor=user),
+            "need_id",
+            "organisation__slug",
+            "kind",
+            "before",
+            "after",
+            "created_at",
+        ),
+        "city_votes": _rows(
+            CityVote.objects.filter(voter=user),
+            "need_id",
+            "organisation__slug",
+            "comment",
+            "cast_at",
+        ),
+        "city_vote_history": _rows(
+            VoteRecord.objects.filter(voter=user),
+            "need_id",
+            "organisation__slug",
+            "action",
+            "comment",
+            "created_at",
+        ),
+        "transitions": _rows(
+            Transition.objects.filter(actor=user),
+            "need_id",
+            "from_status",
+            "to_status",
+            "reason",
+            "created_at",
+        ),
+        "round_points": _rows(
+            RoundAllocation.objects.filter(allocated_by=user),
+            "round_id",
+            "need_id",
+            "points",
+            "updated_at",
+        ),
+        "rounds_opened": _rows(
+            PrioritisationRound.objects.filter(created_by=user), "id", "title", "created_at"
+        ),
+        "meetings_recorded": _rows(
+            Meeting.objects.filter(created_by=user), "id", "title", "held_on"
+        ),
+        "decisions_recorded": _rows(
+            Decision.objects.filter(recorded_by=user),
+            "need_id",
+            "meeting_id",
+            "agenda_item",
+            "recorded_at",
+        ),
+        "audit_entries": _rows(
+            AuditEntry.objects.filter(
+                Q(actor_id=user.pk) | Q(target__in=[f"user:{user.pk}", f"accounts.user:{user.pk}"])
+            ).order_by("created_at", "id"),
+            "created_at",
+            "action",
+            "actor_name",
+            "actor_organisation",
+            "target",
+            "summary",
+            "data",
+        ),
+        "sign_ins": _rows(user.sign_in_sessions.all(), "created_at", "subject", "sid"),
     }
 
 
 def audit_log(*, viewer: User, action: str = "") -> QuerySet:
-    from accounts.models import AuditEntry
-    from accounts.permissions import can_read_audit_log
-
     if not can_read_audit_log(viewer):
         raise Http404
-    entries = AuditEntry.objects.select_related("actor", "actor__organisation")
+    entries = AuditEntry.objects.all()
     if action:
         entries = entries.filter(action=action)
     return entries.order_by("-created_at", "-id")

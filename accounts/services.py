@@ -6,16 +6,29 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.contrib.sessions.backends.base import SessionBase
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.module_loading import import_string
 from django.utils.text import slugify
 
 from accounts.claims import organisation_candidates, roles_from_claims
-from accounts.models import AuditEntry, Language, Organisation, SignInSession, User, UserRole
+from accounts.models import (
+    AuditEntry,
+    Language,
+    Organisation,
+    SignInSession,
+    User,
+    UserRole,
+    new_feed_token,
+)
+from forum.anonymisation import member_forum_anonymise
 from live.broadcast import broadcast_on_commit, user_group
+from needs_registry.models import Need
+from search.indexing import index_on_commit
 
 logger = logging.getLogger(__name__)
 
@@ -52,13 +65,58 @@ def audit_record(
     summary: str = "",
     data: Mapping[str, Any] | None = None,
 ) -> AuditEntry:
-    """Append an entry to the audit log."""
+    """Append an entry to the audit log.
+
+    ``summary`` and ``data`` name people by id (``user:42``), never by name:
+    the log is append-only, so a name written there could not be anonymised
+    (see ``AuditEntry``). The actor's name is kept apart, as a snapshot.
+    """
     return AuditEntry.objects.create(
         action=action,
         actor=actor if actor is not None and actor.pk else None,
         target=target[:200],
         summary=summary[:500],
         data=dict(data or {}),
+    )
+
+
+def _audit_value(value: Any) -> Any:
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    if isinstance(value, list | tuple | set | frozenset):
+        return sorted(_audit_value(v) for v in value)
+    return str(value)
+
+
+def back_office_change_record(
+    *,
+    actor: User,
+    action: str,
+    obj: Any,
+    verb: str,
+    before: Mapping[str, Any] | None = None,
+    after: Mapping[str, Any] | None = None,
+) -> AuditEntry | None:
+    """Audit a change made in the back office (Wagtail's snippets) to ``obj``.
+
+    ``before`` and ``after`` map field names to values; the entry lists the
+    fields that differ, from what to what. Nothing is written for an edit that
+    changed nothing. ``obj`` is named by its model and id.
+    """
+    before, after = dict(before or {}), dict(after or {})
+    changes = {
+        name: [_audit_value(before.get(name)), _audit_value(after.get(name))]
+        for name in sorted(set(before) | set(after))
+        if _audit_value(before.get(name)) != _audit_value(after.get(name))
+    }
+    if verb == "changed" and not changes:
+        return None
+    return audit_record(
+        action=action,
+        actor=actor,
+        target=f"{obj._meta.label_lower}:{obj.pk}",
+        summary=f"{verb}: {', '.join(changes)}" if changes else verb,
+        data={"verb": verb, "changes": changes},
     )
 
 
@@ -198,8 +256,6 @@ def sign_in_session_end(*, session_key: str, user: User | None) -> SignInSession
 
 
 def _session_store(session_key: str) -> SessionBase:
-    from django.conf import settings
-
     engine = import_string(f"{settings.SESSION_ENGINE}.SessionStore")
     return engine(session_key=session_key)
 
@@ -249,18 +305,39 @@ def profile_update(
     if actor.pk != user.pk:
         raise PermissionDenied
     with transaction.atomic():
+        before = {
+            "title": user.title,
+            "preferred_language": user.preferred_language,
+            "notification_email": user.notification_email,
+            "expertise": sorted(tag.name for tag in user.expertise.all()),
+        }
         user.title = title
         user.preferred_language = preferred_language
         user.notification_email = notification_email
         user.full_clean(exclude=["password"])
         user.save(update_fields=["title", "preferred_language", "notification_email"])
-        user.expertise.set([tag.strip() for tag in expertise if tag.strip()], clear=True)
+        tags = sorted({tag.strip() for tag in expertise if tag.strip()})
+        user.expertise.set(tags, clear=True)
+        after = {
+            "title": user.title,
+            "preferred_language": user.preferred_language,
+            "notification_email": user.notification_email,
+            "expertise": sorted(tag.name for tag in user.expertise.all()),
+        }
+        changed = sorted(name for name in before if before[name] != after[name])
+        if changed:
+            # Field names only: what a member writes of themself stays out of the log.
+            audit_record(
+                action=AuditEntry.Action.PROFILE_CHANGED,
+                actor=actor,
+                target=f"user:{user.pk}",
+                summary=", ".join(changed),
+                data={"fields": changed},
+            )
     return user
 
 
 def feed_token_renew(*, user: User) -> str:
-    from accounts.models import new_feed_token
-
     user.feed_token = new_feed_token()
     user.save(update_fields=["feed_token"])
     return user.feed_token
@@ -269,30 +346,83 @@ def feed_token_renew(*, user: User) -> str:
 def member_anonymise(*, actor: User, user: User) -> User:
     """Anonymise a departed member; their posts remain as "former member of <city>".
 
-    Only platform admins. Clears personal fields, roles, sessions and tags.
+    Only platform admins. Clears personal fields, the @handle, roles, tags,
+    sessions and the stored ID tokens of their sign-ins; removes their name
+    and handle from the forum (their posts and earlier versions, @mentions of
+    them, other members' notifications about them: ``forum.anonymisation``)
+    and re-indexes for search everything that showed their name.
+
+    The audit log is not rewritten: it names people by id and keeps the
+    actor's name snapshot for the legal retention period (see ``AuditEntry``).
     """
     if not actor.is_platform_admin:
         raise PermissionDenied
     with transaction.atomic():
+        user = (
+            User.objects.select_for_update(of=("self",))
+            .select_related("organisation")
+            .get(pk=user.pk)
+        )
+        names = [user.display_name, user.get_full_name()]
+        handle = user.handle
         user.email = f"former-{user.pk}@anonymised.invalid"
         user.username = f"former-{user.pk}"
         user.display_name = ""
         user.first_name = ""
         user.last_name = ""
         user.title = ""
+        user.handle = None
         user.is_active = False
         user.is_staff = False
         user.is_superuser = False
         user.anonymised_at = timezone.now()
+        user.feed_token = new_feed_token()
         user.set_unusable_password()
         user.save()
         user.expertise.clear()
         UserRole.objects.filter(user=user).delete()
+        user.__dict__.pop("role_set", None)
         user.socialaccount_set.all().delete()
         for sign_in in SignInSession.objects.filter(user=user):
             _session_store(sign_in.session_key).delete()
         SignInSession.objects.filter(user=user).delete()
+        member_forum_anonymise(
+            user_id=user.pk, names=names, handle=handle, label=str(user.public_name)
+        )
+        # Hook: the forum's stored live-event frames (ThreadEvent) hold rendered
+        # posts. forum.events.member_events_anonymise(user.pk), from the
+        # event-log work, re-renders the member's posts and is called here,
+        # once the posts above are rewritten; the others' posts that mentioned
+        # the member (the ids member_forum_anonymise returns) need the same.
+        for need_id in Need.objects.filter(Q(contact=user) | Q(created_by=user)).values_list(
+            "pk", flat=True
+        ):
+            index_on_commit("need", need_id)
         audit_record(
             action=AuditEntry.Action.MEMBER_ANONYMISED, actor=actor, target=f"user:{user.pk}"
         )
     return user
+
+
+def sign_in_sessions_purge() -> int:
+    """Forget the sign-ins (and their stored ID tokens) whose platform session has ended.
+
+    Signing out and the IAM's back-channel logout remove their own; this
+    catches sessions that simply expired. Run periodically
+    (``manage.py purge_sign_in_sessions``). Returns the number removed.
+    """
+    store = import_string(f"{settings.SESSION_ENGINE}.SessionStore")
+    sign_ins = SignInSession.objects.all()
+    if hasattr(store, "get_model_class"):
+        live = store.get_model_class().objects.filter(expire_date__gt=timezone.now())
+        ended = sign_ins.exclude(session_key__in=live.values("session_key"))
+    else:
+        ended = sign_ins.filter(
+            pk__in=[
+                s.pk
+                for s in sign_ins.only("pk", "session_key")
+                if not store().exists(s.session_key)
+            ]
+        )
+    removed, _ = ended.delete()
+    return removed

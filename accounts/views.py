@@ -132,8 +132,8 @@ def member_directory(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def member_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    member = selectors.member_get_for_viewer(viewer=request.user, pk=pk)
-    return render(request, "accounts/member_detail.html", {"member": member})
+    member, details = selectors.member_get_for_viewer(viewer=request.user, pk=pk)
+    return render(request, "accounts/member_detail.html", {"member": member, "details": details})
 
 
 @login_required

@@ -344,6 +344,10 @@ WAGTAIL_SITE_NAME = "Open Cities"
 WAGTAILADMIN_BASE_URL = SITE_URL
 WAGTAILADMIN_LOGIN_URL = "sign_in"
 WAGTAIL_FRONTEND_LOGIN_URL = "sign_in"
+# Members sign in through the IAM only: no password of the platform's own can be
+# set or reset, or it would open a way in that the IAM's roles and logout don't reach.
+WAGTAIL_PASSWORD_MANAGEMENT_ENABLED = not SOCIALACCOUNT_ONLY
+WAGTAIL_PASSWORD_RESET_ENABLED = not SOCIALACCOUNT_ONLY
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 WAGTAILDOCS_EXTENSIONS = ["pdf", "docx", "xlsx", "odt", "ods", "csv", "txt"]
 

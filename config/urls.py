@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
-from django.views.generic import TemplateView
+from django.views.generic import RedirectView, TemplateView
 from django.views.i18n import JavaScriptCatalog
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
@@ -14,6 +14,8 @@ from needs_registry.api import api as open_data_api
 handler403 = "frontend.views.permission_denied"
 handler404 = "frontend.views.page_not_found"
 handler500 = "frontend.views.server_error"
+
+TO_SIGN_IN = RedirectView.as_view(pattern_name="sign_in", query_string=True)
 
 urlpatterns = [
     path("healthz", frontend_views.healthz, name="healthz"),
@@ -29,6 +31,12 @@ urlpatterns = [
     ),
     path("accounts/logout/", account_views.sign_out),
     path("accounts/", include("allauth.urls")),
+    *(
+        # Wagtail's password sign-in page sends people to the IAM sign-in. Django
+        # admin keeps its own for the break-glass superuser (created on the server
+        # with createsuperuser) who repairs the platform while the IAM is down.
+        [path("admin/login/", TO_SIGN_IN)] if settings.SOCIALACCOUNT_ONLY else []
+    ),
     path("django-admin/", admin.site.urls),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),

@@ -121,6 +121,19 @@ class Thread(models.Model):
     publicity = models.CharField(
         _("publicity"), max_length=16, choices=Publicity, default=Publicity.INTERNAL
     )
+    audience_organisations = models.ManyToManyField(
+        Organisation,
+        verbose_name=_("audience: organisations"),
+        blank=True,
+        related_name="+",
+        help_text=_("Confidential threads: members of these organisations may read."),
+    )
+    audience_roles = models.JSONField(
+        _("audience: roles"),
+        default=list,
+        blank=True,
+        help_text=_("Confidential threads: members holding one of these roles may read."),
+    )
     is_pinned = models.BooleanField(_("pinned"), default=False)
     is_locked = models.BooleanField(_("locked"), default=False)
     is_hidden = models.BooleanField(_("hidden by a moderator"), default=False)
@@ -160,6 +173,23 @@ class Thread(models.Model):
         from django.urls import reverse
 
         return reverse("forum:thread_detail", args=[self.pk])
+
+    @property
+    def is_confidential(self) -> bool:
+        return self.publicity == Publicity.CONFIDENTIAL
+
+    @property
+    def audience_organisation_ids(self) -> frozenset[int]:
+        cache = getattr(self, "_prefetched_objects_cache", {})
+        if "audience_organisations" in cache:
+            return frozenset(o.pk for o in cache["audience_organisations"])
+        if self.pk is None:
+            return frozenset()
+        if not hasattr(self, "_audience_organisation_ids"):
+            self._audience_organisation_ids = frozenset(
+                self.audience_organisations.values_list("pk", flat=True)
+            )
+        return self._audience_organisation_ids
 
 
 class Post(models.Model):
@@ -348,6 +378,11 @@ class Watch(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} watches {self.thread or self.category}"
+
+
+# All an e-mail (or a notification its reader may no longer follow) says of a
+# confidential thread: no title, no text, only the link.
+CONFIDENTIAL_NOTIFICATION_TEXT = _("New post in a confidential thread")
 
 
 class Notification(models.Model):

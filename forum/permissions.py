@@ -1,25 +1,61 @@
 """Who may read and write what in the forum; used by selectors, views,
-consumers, search and feeds alike."""
+consumers, search, feeds and notifications alike.
+
+The read rule for threads and their posts has one definition here and three
+forms that say the same thing:
+
+* ``can_read_thread(user, thread)`` for one thread in Python;
+* ``readable_thread_filter(user)`` as a ``Q`` for lists, counts and queues;
+* ``audience_keys(thread)`` stored on each search document, matched against
+  ``reader_keys(user)`` by every search backend.
+
+The rule, all of whose parts must hold:
+
+1. **Category.** A category with read roles and/or read organisations is read
+   only by members holding one of those roles and belonging to one of those
+   organisations. Anyone else (anonymous visitors, signed-in people without a
+   member organisation) reads only unrestricted categories.
+2. **Publicity class** (Finnish Act on the Openness of Government Activities):
+
+   * *public*: anyone, also anonymous visitors, feeds and the API;
+   * *internal*: signed-in members of the consortium;
+   * *confidential*: only the thread's audience, never all members. The
+     audience is the organisations and roles named on the thread, plus its
+     author. A thread naming none inherits its restricted category's
+     readers; in an unrestricted category it falls back to the author's
+     organisation. Confidential threads never appear in feeds, e-mail bodies,
+     exports or the API.
+3. **Hidden threads** are read only by moderators who may read them otherwise
+   (to review and show them again). A hidden or deleted *post* shows its text
+   to nobody (``can_read_post``), also not on its flag page, history, quotes
+   or in search.
+
+No role reads past this rule: moderators moderate only threads they can
+read, and platform admins and superusers get no blanket read on forum pages
+either. Nobody reaches a restricted thread's text except through its
+audience; what the back office (Wagtail and Django admin) changes is written
+to the audit log.
+"""
+
+from dataclasses import dataclass
 
 from django.db.models import Q
 
 from accounts.models import Role, User
 from forum.models import Category, Post, Publicity, Thread
 
+# The audience key of "everyone who may read the thread's (restricted) category".
+CATEGORY_READERS = "category"
+PUBLICITY_RANK = {Publicity.PUBLIC: 0, Publicity.INTERNAL: 1, Publicity.CONFIDENTIAL: 2}
+
 
 def is_member(user: User) -> bool:
     return bool(user.is_authenticated and user.is_active and user.organisation_id)
 
 
-def sees_everything(user: User) -> bool:
-    return bool(user.is_authenticated and user.is_active and (user.is_moderator))
-
-
 def can_read_category(user: User, category: Category) -> bool:
-    if sees_everything(user):
+    if not category.is_restricted:
         return True
-    if not user.is_authenticated:
-        return not category.is_restricted
     if not is_member(user):
         return False
     if category.read_roles and not user.has_role(*category.read_roles):
@@ -28,36 +64,101 @@ def can_read_category(user: User, category: Category) -> bool:
     return not (organisations and user.organisation_id not in organisations)
 
 
+def audience_keys(thread: Thread) -> frozenset[str]:
+    """Who may read ``thread`` if it is confidential (the category rule applies as well)."""
+    keys = {f"user:{thread.author_id}"}
+    organisations = thread.audience_organisation_ids
+    if organisations or thread.audience_roles:
+        keys.update(f"org:{pk}" for pk in organisations)
+        keys.update(f"role:{role}" for role in thread.audience_roles)
+    elif thread.category.is_restricted:
+        keys.add(CATEGORY_READERS)
+    elif thread.organisation_id:
+        keys.add(f"org:{thread.organisation_id}")
+    return frozenset(keys)
+
+
+def reader_keys(user: User) -> frozenset[str]:
+    """The audience keys that let ``user`` read a confidential thread."""
+    if not is_member(user):
+        return frozenset()
+    keys = {CATEGORY_READERS, f"user:{user.pk}", f"org:{user.organisation_id}"}
+    keys.update(f"role:{role}" for role in user.role_set if user.has_role(role))
+    return frozenset(keys)
+
+
+def in_audience(user: User, thread: Thread) -> bool:
+    return bool(audience_keys(thread) & reader_keys(user))
+
+
 def can_read_thread(user: User, thread: Thread) -> bool:
     if not can_read_category(user, thread.category):
         return False
-    if not user.is_authenticated:
-        return thread.publicity == Publicity.PUBLIC and not thread.is_hidden
-    return not thread.is_hidden or sees_everything(user)
+    if thread.publicity != Publicity.PUBLIC and not is_member(user):
+        return False
+    if thread.publicity == Publicity.CONFIDENTIAL and not in_audience(user, thread):
+        return False
+    return not thread.is_hidden or can_moderate(user)
 
 
-def readable_category_ids(user: User) -> list[int] | None:
-    """Ids of categories the user may read; None means all."""
-    if sees_everything(user):
-        return None
-    cached = getattr(user, "_readable_category_ids", None)
+def can_read_post(user: User, post: Post) -> bool:
+    """May ``user`` see the post's text (pages, flag page, history, quotes)?"""
+    return not post.is_deleted and not post.is_hidden and can_read_thread(user, post.thread)
+
+
+def _category_access(user: User) -> tuple[list[int], list[int]]:
+    """Ids of the categories ``user`` may read, and of those that are restricted."""
+    cached = getattr(user, "_category_access", None)
     if cached is None:
-        categories = Category.objects.prefetch_related("read_organisations")
-        cached = [c.pk for c in categories if can_read_category(user, c)]
+        categories = [
+            c
+            for c in Category.objects.prefetch_related("read_organisations")
+            if can_read_category(user, c)
+        ]
+        cached = ([c.pk for c in categories], [c.pk for c in categories if c.is_restricted])
         if user.is_authenticated:
-            user._readable_category_ids = cached
+            user._category_access = cached
     return cached
 
 
+def readable_category_ids(user: User) -> list[int]:
+    """Ids of the categories the user may read."""
+    return _category_access(user)[0]
+
+
 def readable_thread_filter(user: User, prefix: str = "") -> Q:
-    """A Q on threads (or a relation to them) the user may read."""
-    ids = readable_category_ids(user)
-    condition = Q() if ids is None else Q(**{f"{prefix}category_id__in": ids})
-    if not user.is_authenticated:
-        condition &= Q(**{f"{prefix}publicity": Publicity.PUBLIC})
-    if not sees_everything(user):
-        condition &= Q(**{f"{prefix}is_hidden": False})
+    """``can_read_thread`` as a Q on threads (or on a relation to them, via ``prefix``)."""
+
+    def q(**lookups) -> Q:
+        return Q(**{f"{prefix}{name}": value for name, value in lookups.items()})
+
+    readable, restricted = _category_access(user)
+    condition = q(category_id__in=readable)
+    if not is_member(user):
+        condition &= q(publicity=Publicity.PUBLIC)
+    else:
+        condition &= ~q(publicity=Publicity.CONFIDENTIAL) | _audience_filter(user, q, restricted)
+    if not can_moderate(user):
+        condition &= q(is_hidden=False)
     return condition
+
+
+def _audience_filter(user: User, q, restricted_category_ids: list[int]) -> Q:
+    """``in_audience`` in SQL; mirrors ``audience_keys`` case by case."""
+    through = Thread.audience_organisations.through
+    with_organisations = through.objects.values("thread_id")
+    named = q(pk__in=with_organisations.filter(organisation_id=user.organisation_id))
+    for role in sorted(user.role_set):
+        if user.has_role(role):
+            # SQLite has no JSON containment; a role is a slug, so its quoted
+            # form matches exactly one element of the stored list.
+            named |= q(audience_roles__icontains=f'"{role}"')
+    inherited = (
+        q(audience_roles=[])
+        & ~q(pk__in=with_organisations)
+        & (q(category_id__in=restricted_category_ids) | q(organisation_id=user.organisation_id))
+    )
+    return q(author_id=user.pk) | named | inherited
 
 
 def can_start_thread(user: User, category: Category) -> bool:
@@ -68,16 +169,28 @@ def can_start_thread(user: User, category: Category) -> bool:
     return True
 
 
+def can_moderate(user: User) -> bool:
+    """Holds a moderating role at all; what they may moderate is ``can_moderate_thread``."""
+    return (is_member(user) and user.is_moderator) or bool(
+        user.is_authenticated and user.is_active and user.is_superuser
+    )
+
+
+def can_moderate_thread(user: User, thread: Thread) -> bool:
+    """Moderators moderate only threads whose audience they belong to."""
+    return can_moderate(user) and can_read_thread(user, thread)
+
+
 def can_post(user: User, thread: Thread) -> bool:
     if not is_member(user) or not can_read_thread(user, thread):
         return False
-    return not thread.is_locked or user.is_moderator
+    return not thread.is_locked or can_moderate_thread(user, thread)
 
 
 def can_edit_post(user: User, post: Post) -> bool:
-    if not is_member(user) or post.is_deleted:
+    if not is_member(user) or post.is_deleted or not can_read_thread(user, post.thread):
         return False
-    return post.author_id == user.pk or user.is_moderator
+    return post.author_id == user.pk or can_moderate_thread(user, post.thread)
 
 
 def can_delete_post(user: User, post: Post) -> bool:
@@ -85,23 +198,80 @@ def can_delete_post(user: User, post: Post) -> bool:
 
 
 def can_react(user: User, post: Post) -> bool:
-    return is_member(user) and not post.is_deleted and not post.is_hidden
-
-
-def can_moderate(user: User) -> bool:
-    return (is_member(user) and user.is_moderator) or bool(
-        user.is_authenticated and user.is_superuser
-    )
+    return is_member(user) and can_read_post(user, post)
 
 
 def can_mark_solution(user: User, thread: Thread) -> bool:
-    return is_member(user) and (thread.author_id == user.pk or user.is_moderator)
+    if not is_member(user) or not can_read_thread(user, thread):
+        return False
+    return thread.author_id == user.pk or can_moderate_thread(user, thread)
 
 
 def can_flag(user: User, post: Post) -> bool:
-    return is_member(user) and post.author_id != user.pk and not post.is_deleted
+    return is_member(user) and post.author_id != user.pk and can_read_post(user, post)
+
+
+def can_change_audience(user: User, thread: Thread) -> bool:
+    """The author and the thread's moderators may change its publicity and audience."""
+    if not is_member(user) or not can_read_thread(user, thread):
+        return False
+    return thread.author_id == user.pk or can_moderate_thread(user, thread)
 
 
 def may_be_listed_in_feed(thread: Thread) -> bool:
-    """Feeds leave confidential threads out, whoever reads them."""
-    return thread.publicity != Publicity.CONFIDENTIAL
+    """Feeds leave confidential and hidden threads out, whoever reads them."""
+    return thread.publicity != Publicity.CONFIDENTIAL and not thread.is_hidden
+
+
+@dataclass(frozen=True)
+class Audience:
+    """Who may read a thread: its category's restriction and its publicity class."""
+
+    category: str
+    category_roles: frozenset[str]
+    category_organisations: frozenset[int]
+    publicity: str
+    keys: frozenset[str]
+
+    def describe(self) -> dict:
+        """For the audit log."""
+        return {
+            "category": self.category,
+            "category_roles": sorted(self.category_roles),
+            "category_organisations": sorted(self.category_organisations),
+            "publicity": self.publicity,
+            "audience": sorted(self.keys) if self.publicity == Publicity.CONFIDENTIAL else [],
+        }
+
+
+def audience_of(thread: Thread) -> Audience:
+    return Audience(
+        category=thread.category.slug,
+        category_roles=frozenset(thread.category.read_roles),
+        category_organisations=thread.category.restricted_organisation_ids,
+        publicity=thread.publicity,
+        keys=audience_keys(thread),
+    )
+
+
+def _not_wider(new: frozenset, old: frozenset) -> bool:
+    """An empty restriction lets everyone in."""
+    return not old or bool(new and new <= old)
+
+
+def widens(before: Audience, after: Audience) -> bool:
+    """Whether ``after`` may let in someone ``before`` kept out; any doubt widens."""
+    if not _not_wider(after.category_roles, before.category_roles):
+        return True
+    if not _not_wider(after.category_organisations, before.category_organisations):
+        return True
+    if PUBLICITY_RANK[after.publicity] < PUBLICITY_RANK[before.publicity]:
+        return True
+    if after.publicity != Publicity.CONFIDENTIAL:
+        return False
+    if before.publicity != Publicity.CONFIDENTIAL:
+        return False
+    if CATEGORY_READERS in before.keys:
+        # Everyone who reads the (not widened) category read it before.
+        return False
+    return not after.keys <= before.keys

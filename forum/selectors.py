@@ -6,17 +6,18 @@ from django.db.models import (
     IntegerField,
     OuterRef,
     Prefetch,
-    Q,
     QuerySet,
     Subquery,
     Value,
 )
 from django.db.models.functions import Coalesce
 from django.http import Http404
+from django.utils.translation import gettext as _
 
-from accounts.models import User
+from accounts.models import Role, User
 from forum import permissions
 from forum.models import (
+    CONFIDENTIAL_NOTIFICATION_TEXT,
     Category,
     Draft,
     Flag,
@@ -36,11 +37,12 @@ POSTS_PER_PAGE = 50
 def category_list(*, viewer: User) -> list[Category]:
     """Categories the viewer may read, with their thread counts, parents first."""
     ids = permissions.readable_category_ids(viewer)
-    categories = Category.objects.annotate(
-        thread_count=Count("threads", filter=Q(threads__is_hidden=False))
-    ).prefetch_related("read_organisations")
-    if ids is not None:
-        categories = categories.filter(pk__in=ids)
+    readable = permissions.readable_thread_filter(viewer, prefix="threads__")
+    categories = (
+        Category.objects.filter(pk__in=ids)
+        .annotate(thread_count=Count("threads", filter=readable, distinct=True))
+        .prefetch_related("read_organisations")
+    )
     categories = list(categories.order_by("position", "name_fi"))
     by_parent: dict[int | None, list[Category]] = {}
     for category in categories:
@@ -111,8 +113,34 @@ def thread_get_for_page(*, viewer: User, pk: int) -> Thread:
     """The thread with everything its page shows; 404 if the viewer may not read it."""
     threads = Thread.objects.select_related(
         "category", "author", "organisation", "need", "solution", "solution__author"
-    )
+    ).prefetch_related("audience_organisations", "category__read_organisations")
     return _thread_for_viewer(threads, viewer=viewer, pk=pk)
+
+
+def audience_description(*, thread: Thread) -> list[str]:
+    """Who may read a confidential thread, in words, for its badge; empty otherwise."""
+    if not thread.is_confidential:
+        return []
+    names = [str(o) for o in thread.audience_organisations.all()]
+    names += [str(Role(role).label) for role in thread.audience_roles if role in Role.values]
+    if names:
+        return names
+    if thread.category.is_restricted:
+        return [_("everyone who may read %(category)s") % {"category": thread.category.name}]
+    if thread.organisation_id:
+        return [str(thread.organisation)]
+    return [thread.author.public_name]
+
+
+def category_get_for_move(*, viewer: User, pk) -> Category:
+    """A category a moderator may move a thread into; 404 if they may not read it."""
+    try:
+        category = Category.objects.prefetch_related("read_organisations").get(pk=pk)
+    except (Category.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+    if not permissions.can_read_category(viewer, category):
+        raise Http404
+    return category
 
 
 def _thread_for_viewer(threads, *, viewer: User, pk: int) -> Thread:
@@ -164,6 +192,15 @@ def post_get_for_viewer(*, viewer: User, pk: int) -> Post:
     return post
 
 
+def reply_target(*, viewer: User, thread: Thread, pk) -> Post | None:
+    """The post a reply answers, if the viewer may read its text; else no reply-to at all."""
+    post = thread.posts.filter(pk=pk).first()
+    if post is None:
+        return None
+    post.thread = thread
+    return post if permissions.can_read_post(viewer, post) else None
+
+
 def read_state_for(*, viewer: User, thread: Thread) -> int:
     if not viewer.is_authenticated:
         return thread.last_post_number
@@ -200,21 +237,43 @@ def notification_unread_count(*, user: User) -> int:
 
 
 def notification_list(*, user: User, limit: int = 100) -> list[Notification]:
-    return list(
+    """The member's notifications; one about a thread they may no longer read keeps no title."""
+    notifications = list(
         Notification.objects.filter(user=user)
-        .select_related("actor", "actor__organisation")
+        .select_related("actor", "actor__organisation", "thread", "thread__category")
+        .prefetch_related("thread__audience_organisations", "thread__category__read_organisations")
         .order_by("-created_at", "-id")[:limit]
     )
+    for notification in notifications:
+        thread = notification.thread
+        if thread is not None and not permissions.can_read_thread(user, thread):
+            notification.text = str(CONFIDENTIAL_NOTIFICATION_TEXT)
+    return notifications
 
 
 def flag_queue(*, viewer: User) -> list[Flag]:
+    """Open flags on posts of threads the moderator may read: least privilege."""
     if not permissions.can_moderate(viewer):
         raise Http404
     return list(
         Flag.objects.filter(resolved_at__isnull=True)
+        .filter(permissions.readable_thread_filter(viewer, prefix="post__thread__"))
         .select_related("post", "post__thread", "post__author", "user")
         .order_by("created_at")
     )
+
+
+def flag_get_for_moderator(*, viewer: User, pk: int) -> Flag:
+    """An open flag the viewer may act on; 404 otherwise."""
+    try:
+        flag = Flag.objects.select_related("post", "post__thread", "post__thread__category").get(
+            pk=pk, resolved_at__isnull=True
+        )
+    except Flag.DoesNotExist:
+        raise Http404 from None
+    if not permissions.can_moderate_thread(viewer, flag.post.thread):
+        raise Http404
+    return flag
 
 
 def moderation_log(*, viewer: User, limit: int = 50) -> list:
@@ -232,3 +291,12 @@ def moderation_log(*, viewer: User, limit: int = 50) -> list:
 
 def revisions_for(*, viewer: User, post: Post) -> list:
     return list(post.revisions.select_related("edited_by").order_by("-created_at"))
+
+
+def first_post_body(*, thread: Thread) -> str:
+    """The Markdown of the thread's opening post, or "" when a moderator hid it or it
+    was deleted: what a new need drafted from the thread may start from."""
+    post = Post.objects.filter(thread=thread).order_by("number").first()
+    if post is None or post.is_hidden or post.is_deleted:
+        return ""
+    return post.body

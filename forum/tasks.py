@@ -35,6 +35,28 @@ def send_daily_digests() -> int:
     return sent
 
 
+def _email_lines(user, notifications: list) -> list:
+    """What the e-mail may say of each notification, by the read rule as it is now.
+
+    A notification about a thread the member may no longer read is left out;
+    of a confidential thread the e-mail says only that there is a new post, and
+    links to it: no title, no text.
+    """
+    from forum import permissions
+    from forum.models import CONFIDENTIAL_NOTIFICATION_TEXT
+
+    lines = []
+    for notification in notifications:
+        thread = notification.thread
+        if thread is not None:
+            if not permissions.can_read_thread(user, thread):
+                continue
+            if thread.is_confidential:
+                notification.text = str(CONFIDENTIAL_NOTIFICATION_TEXT)
+        lines.append(notification)
+    return lines
+
+
 def _send(user_id: int, *, digest: bool) -> int:
     from accounts.models import User
     from forum.models import Notification
@@ -42,22 +64,29 @@ def _send(user_id: int, *, digest: bool) -> int:
     with transaction.atomic():
         user = User.objects.get(pk=user_id)
         pending = list(
-            Notification.objects.select_for_update()
+            Notification.objects.select_for_update(of=("self",))
             .filter(user=user, emailed_at__isnull=True, read_at__isnull=True)
+            .select_related("thread", "thread__category")
             .order_by("created_at")
         )
         if not pending or not user.email or not user.is_active:
             return 0
+        lines = _email_lines(user, pending)
+        if not lines:
+            Notification.objects.filter(pk__in=[n.pk for n in pending]).update(
+                emailed_at=timezone.now()
+            )
+            return 0
         with translation.override(user.preferred_language):
             subject = render_to_string(
                 "forum/email/notifications_subject.txt",
-                {"count": len(pending), "digest": digest},
+                {"count": len(lines), "digest": digest},
             ).strip()
             body = render_to_string(
                 "forum/email/notifications.txt",
                 {
                     "user": user,
-                    "notifications": pending,
+                    "notifications": lines,
                     "site_url": settings.SITE_URL,
                     "digest": digest,
                 },
@@ -66,4 +95,4 @@ def _send(user_id: int, *, digest: bool) -> int:
         Notification.objects.filter(pk__in=[n.pk for n in pending]).update(
             emailed_at=timezone.now()
         )
-    return len(pending)
+    return len(lines)

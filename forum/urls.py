@@ -16,6 +16,7 @@ urlpatterns = [
     path("t/<int:pk>/read/", views.thread_read, name="thread_read"),
     path("t/<int:pk>/watch/", views.thread_watch, name="thread_watch"),
     path("t/<int:pk>/moderate/", views.thread_moderate, name="thread_moderate"),
+    path("t/<int:pk>/audience/", views.thread_audience, name="thread_audience"),
     path("t/<int:pk>/events/", views.thread_events, name="thread_events"),
     path("p/<int:pk>/", views.post_permalink, name="post_permalink"),
     path("p/<int:pk>/edit/", views.post_edit, name="post_edit"),

@@ -11,15 +11,15 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DatabaseError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts import ratelimit
 from forum import permissions, selectors, services
-from forum.forms import FlagForm, MoveForm, PostForm, ReactionForm, ThreadForm
-from forum.models import REACTION_SYMBOLS, Category, Flag, ReactionKind
+from forum.forms import AudienceForm, FlagForm, MoveForm, PostForm, ReactionForm, ThreadForm
+from forum.models import REACTION_SYMBOLS, ReactionKind
 from frontend.forms import add_service_errors
 from needs_registry.permissions import can_promote_thread
 
@@ -69,7 +69,12 @@ def thread_create(request: HttpRequest, slug: str) -> HttpResponse:
     form = ThreadForm(
         request.POST or None,
         request.FILES or None,
-        initial={"publicity": category.default_publicity},
+        initial={
+            "publicity": category.default_publicity,
+            "audience_organisations": []
+            if category.is_restricted
+            else [request.user.organisation_id],
+        },
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -86,6 +91,8 @@ def thread_create(request: HttpRequest, slug: str) -> HttpResponse:
                 body=data["body"],
                 tags=data["tags"],
                 publicity=data["publicity"],
+                audience_organisations=data["audience_organisations"],
+                audience_roles=data["audience_roles"],
                 attachment_tokens=tokens,
             )
         except ValidationError as error:
@@ -111,13 +118,16 @@ def thread_create(request: HttpRequest, slug: str) -> HttpResponse:
 def _thread_context(request, thread, page, form=None):
     viewer = request.user
     last_read = selectors.read_state_for(viewer=viewer, thread=thread)
+    can_moderate = permissions.can_moderate_thread(viewer, thread)
     return {
         "thread": thread,
         "page": page,
         "form": form
         or PostForm(initial={"body": selectors.draft_for(viewer=viewer, thread=thread)}),
         "can_post": permissions.can_post(viewer, thread),
-        "can_moderate": permissions.can_moderate(viewer),
+        "can_moderate": can_moderate,
+        "can_change_audience": permissions.can_change_audience(viewer, thread),
+        "audience": selectors.audience_description(thread=thread),
         "can_mark_solution": permissions.can_mark_solution(viewer, thread),
         "can_promote": can_promote_thread(viewer) and thread.need_id is None,
         "watching": selectors.is_watching(viewer=viewer, thread=thread),
@@ -125,7 +135,7 @@ def _thread_context(request, thread, page, form=None):
         "reactions": [
             (kind, label, REACTION_SYMBOLS[kind]) for kind, label in ReactionKind.choices
         ],
-        "move_form": _move_form(viewer) if permissions.can_moderate(viewer) else None,
+        "move_form": _move_form(viewer) if can_moderate else None,
         "breadcrumbs": [
             (_("Forum"), reverse("forum:index")),
             (thread.category.name, reverse("forum:category_detail", args=[thread.category.slug])),
@@ -175,7 +185,9 @@ def post_create(request: HttpRequest, pk: int) -> HttpResponse:
         data = form.cleaned_data
         reply_to = None
         if data.get("reply_to"):
-            reply_to = thread.posts.filter(pk=data["reply_to"]).first()
+            reply_to = selectors.reply_target(
+                viewer=request.user, thread=thread, pk=data["reply_to"]
+            )
         try:
             tokens = []
             if data.get("attachment"):
@@ -277,12 +289,67 @@ def thread_moderate(request: HttpRequest, pk: int) -> HttpResponse:
     elif action in {"hide", "unhide"}:
         kwargs["hidden"] = action == "hide"
     elif action == "move":
-        kwargs["category"] = get_object_or_404(Category, pk=request.POST.get("category"))
+        kwargs["category"] = selectors.category_get_for_move(
+            viewer=request.user, pk=request.POST.get("category")
+        )
+        kwargs["confirm_widen"] = request.POST.get("confirm_widen") == "on"
     else:
         return HttpResponse(_("Unknown action."), status=400)
-    services.thread_moderate(actor=request.user, thread=thread, **kwargs)
-    messages.success(request, _("The thread was updated."))
+    try:
+        services.thread_moderate(actor=request.user, thread=thread, **kwargs)
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, _("The thread was updated."))
     return redirect(thread)
+
+
+@login_required
+def thread_audience(request: HttpRequest, pk: int) -> HttpResponse:
+    """Change who may read a thread: its publicity class and confidential audience."""
+    thread = selectors.thread_get_for_page(viewer=request.user, pk=pk)
+    if not permissions.can_change_audience(request.user, thread):
+        raise PermissionDenied
+    form = AudienceForm(
+        request.POST or None,
+        initial={
+            "publicity": thread.publicity,
+            "audience_organisations": list(thread.audience_organisation_ids),
+            "audience_roles": thread.audience_roles,
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.thread_audience_set(
+                actor=request.user,
+                thread=thread,
+                publicity=data["publicity"],
+                organisations=data["audience_organisations"],
+                roles=data["audience_roles"],
+                confirm_widen=data["confirm_widen"],
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("Who may read the thread was changed."))
+            return redirect(thread)
+    return render(
+        request,
+        "forum/thread_audience.html",
+        {
+            "form": form,
+            "thread": thread,
+            "audience": selectors.audience_description(thread=thread),
+            "breadcrumbs": [
+                (_("Forum"), reverse("forum:index")),
+                (thread.title, thread.get_absolute_url()),
+                (_("Who may read"), None),
+            ],
+        },
+        status=400 if form.errors else 200,
+    )
 
 
 def thread_events(request: HttpRequest, pk: int) -> HttpResponse:
@@ -402,7 +469,7 @@ def post_solution(request: HttpRequest, pk: int) -> HttpResponse:
 
 def post_history(request: HttpRequest, pk: int) -> HttpResponse:
     post = selectors.post_get_for_viewer(viewer=request.user, pk=pk)
-    if post.is_deleted or post.is_hidden:
+    if not permissions.can_read_post(request.user, post):
         raise Http404
     revisions = selectors.revisions_for(viewer=request.user, post=post)
     return render(request, "forum/post_history.html", {"post": post, "revisions": revisions})
@@ -428,6 +495,6 @@ def moderation_queue(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def flag_dismiss(request: HttpRequest, pk: int) -> HttpResponse:
-    flag = get_object_or_404(Flag, pk=pk, resolved_at__isnull=True)
+    flag = selectors.flag_get_for_moderator(viewer=request.user, pk=pk)
     services.flag_dismiss(actor=request.user, flag=flag)
     return redirect("forum:moderation_queue")

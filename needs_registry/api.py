@@ -8,12 +8,12 @@ from datetime import datetime
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Prefetch, QuerySet
 from django.http import Http404, HttpRequest
-from ninja import NinjaAPI, Router, Schema
+from ninja import Field, NinjaAPI, Router, Schema
 from ninja.pagination import LimitOffsetPagination, paginate
 
-from needs_registry.models import CityPosition, Need, Status
+from needs_registry import selectors
+from needs_registry.models import Need, Status
 
 
 def member_or_public(request: HttpRequest):
@@ -34,6 +34,10 @@ class OrganisationOut(Schema):
     name_en: str
 
 
+MAX_PAGE_SIZE = 100
+MAX_OFFSET = 1_000_000_000
+
+
 class NeedOut(Schema):
     id: int
     title: str
@@ -45,69 +49,62 @@ class NeedOut(Schema):
     submitted_at: datetime | None
     decided_at: datetime | None
     sharing_cities: list[str]
-    city_votes: int
-    personal_support: int
-    estimated_total_cost_eur: Decimal
+    city_votes: int = Field(alias="vote_count")
+    personal_support: int = Field(alias="support_count")
+    estimated_total_cost_eur: Decimal = Field(alias="total_cost_eur")
     benefit_hours_per_year: int
-    merged_into: int | None
+    merged_into: int | None = Field(alias="merged_into_id")
     url: str
 
+    @staticmethod
+    def resolve_sharing_cities(need: Need) -> list[str]:
+        return sorted(position.organisation.slug for position in need.sharing)
 
-def _published() -> QuerySet[Need]:
-    sharing = CityPosition.objects.filter(stance=CityPosition.Stance.HAS_NEED).select_related(
-        "organisation"
-    )
-    return (
-        Need.objects.exclude(status=Status.DRAFT)
-        .select_related("organisation")
-        .prefetch_related(Prefetch("positions", queryset=sharing, to_attr="sharing"))
-        .order_by("-submitted_at", "-id")
-    )
+    @staticmethod
+    def resolve_url(need: Need, context) -> str:
+        return context["request"].build_absolute_uri(need.get_absolute_url())
 
 
-def _out(request: HttpRequest, need: Need) -> dict:
-    return {
-        "id": need.pk,
-        "title": need.title,
-        "status": need.status,
-        "domain": need.domain,
-        "problem": need.problem,
-        "desired_outcome": need.desired_outcome,
-        "organisation": need.organisation,
-        "submitted_at": need.submitted_at,
-        "decided_at": need.decided_at,
-        "sharing_cities": sorted(p.organisation.slug for p in need.sharing),
-        "city_votes": need.vote_count,
-        "personal_support": need.support_count,
-        "estimated_total_cost_eur": need.total_cost_eur,
-        "benefit_hours_per_year": need.benefit_hours_per_year,
-        "merged_into": need.merged_into_id,
-        "url": request.build_absolute_uri(need.get_absolute_url()),
-    }
+class NeedPagination(LimitOffsetPagination):
+    """Pages cut in the database, at most ``MAX_PAGE_SIZE`` needs each."""
+
+    class Input(Schema):
+        limit: int = Field(
+            MAX_PAGE_SIZE,
+            ge=1,
+            le=MAX_PAGE_SIZE,
+            description=f"How many needs to return, at most {MAX_PAGE_SIZE}.",
+        )
+        # Bounded, so the database is never asked for an offset beyond its integers.
+        offset: int = Field(0, ge=0, le=MAX_OFFSET, description="How many needs to skip.")
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(max_limit=MAX_PAGE_SIZE, **kwargs)
 
 
 router = Router(tags=["needs"])
 
 
 @router.get("/needs", response=list[NeedOut], auth=member_or_public)
-@paginate(LimitOffsetPagination)
+@paginate(NeedPagination)
 def list_needs(request: HttpRequest, status: Status | None = None, domain: str | None = None):
-    needs = _published()
+    """Submitted needs, newest first, a page at a time (at most 100 a page)."""
+    needs = selectors.need_list_open_data()
     if status:
         needs = needs.filter(status=status)
     if domain:
         needs = needs.filter(domain=domain)
-    return [_out(request, need) for need in needs]
+    return needs
 
 
 @router.get(
     "/needs/{need_id}", response={200: NeedOut, 401: Message, 404: Message}, auth=member_or_public
 )
 def get_need(request: HttpRequest, need_id: int):
-    need = _published().filter(pk=need_id).first()
+    need = selectors.need_list_open_data().filter(pk=need_id).first()
     if need is None:
         raise Http404
-    return _out(request, need)
+    return need
 
 
 api = NinjaAPI(

@@ -236,6 +236,68 @@ class Commitment(models.Model):
         return f"{self.organisation} {self.amount_eur} € ({self.budget_year})"
 
 
+class NeedCityHistory(models.Model):
+    """One change of a city's position or commitment on a need: who, when, from what to what.
+
+    Written by the services that change ``CityPosition`` and ``Commitment``
+    (which keep only their present state) and shown on the need's page.
+    ``before`` is empty for a first answer, ``after`` for a removal.
+    """
+
+    class Kind(models.TextChoices):
+        POSITION = "position", _("Position")
+        COMMITMENT = "commitment", _("Commitment")
+
+    need = models.ForeignKey(Need, on_delete=models.CASCADE, related_name="city_history")
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=16, choices=Kind)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    before = models.JSONField(default=dict, blank=True)
+    after = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["need", "-created_at"], name="need_city_history_need")]
+
+    def __str__(self) -> str:
+        return f"{self.organisation} {self.kind} on {self.need_id}"
+
+    def _field(self, name: str):
+        model = CityPosition if self.kind == self.Kind.POSITION else Commitment
+        return model._meta.get_field(name)
+
+    def _display(self, name: str, value) -> str:
+        if value in (None, ""):
+            return "–"
+        if isinstance(value, bool):
+            return str(_("yes") if value else _("no"))
+        choices = dict(self._field(name).flatchoices)
+        return str(choices.get(value, value))
+
+    @property
+    def changes(self) -> list[dict[str, str]]:
+        """The fields that changed, each with its label and displayed values."""
+        names = [n for n in (*self.after, *self.before) if n != "budget_year"]
+        rows = []
+        for name in dict.fromkeys(names):
+            old, new = self.before.get(name), self.after.get(name)
+            if old == new:
+                continue
+            rows.append(
+                {
+                    "label": str(self._field(name).verbose_name),
+                    "before": self._display(name, old),
+                    "after": self._display(name, new),
+                }
+            )
+        return rows
+
+    @property
+    def budget_year(self):
+        return self.after.get("budget_year") or self.before.get("budget_year")
+
+
 class CityVote(models.Model):
     """A city's current vote on a need: one per city per need."""
 

@@ -1,7 +1,10 @@
 """Who may see and change what in the needs registry."""
 
+from django.db.models import Q
+
 from accounts.models import Role, User
-from needs_registry.models import Need, PrioritisationRound, Status
+from forum.models import Publicity
+from needs_registry.models import Decision, Meeting, Need, PrioritisationRound, Status
 
 OPEN_FOR_VOTES = {Status.SUBMITTED, Status.UNDER_REVIEW}
 
@@ -36,13 +39,42 @@ def is_city_member(user: User) -> bool:
 
 
 def can_read_need(user: User, need: Need) -> bool:
-    """Drafts are private to the author's city until submitted."""
+    """Drafts are private to the author's city until submitted; every other need is public.
+
+    Every channel asks this rule (or ``readable_needs``, the same rule as a query):
+    pages, lists and counts, links between needs, exports, the API, notifications,
+    and the search index (whose documents carry ``draft_organisation_id``).
+    """
     if need.status == Status.DRAFT:
-        return bool(
-            is_city_member(user)
-            and (user.organisation_id == need.organisation_id or user.is_platform_admin)
-        )
+        return is_city_member(user) and user.organisation_id == need.organisation_id
     return True
+
+
+def readable_needs(user: User, prefix: str = "") -> Q:
+    """``can_read_need`` as a filter on needs (or on a relation to them, by ``prefix``)."""
+    public = ~Q(**{f"{prefix}status": Status.DRAFT})
+    if is_city_member(user):
+        return public | Q(**{f"{prefix}organisation_id": user.organisation_id})
+    return public
+
+
+def need_publicity(need: Need) -> str:
+    """The publicity of the need, which its discussion thread follows: a draft is
+    confidential to its city, a submitted need is public like its page."""
+    return Publicity.CONFIDENTIAL if need.status == Status.DRAFT else Publicity.PUBLIC
+
+
+def can_read_meeting(user: User, meeting: Meeting) -> bool:
+    """The steering group's minutes are for the consortium's members."""
+    return is_city_member(user)
+
+
+def can_read_decision(user: User, decision: Decision) -> bool:
+    """What was decided, and on which need, for those who may read the need.
+
+    Others who may read the meeting see only that an agenda item was decided.
+    """
+    return can_read_meeting(user, decision.meeting) and can_read_need(user, decision.need)
 
 
 def can_create_need(user: User) -> bool:

@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import (
     Count,
     DecimalField,
@@ -11,7 +12,7 @@ from django.db.models import (
     F,
     IntegerField,
     OuterRef,
-    Q,
+    Prefetch,
     QuerySet,
     Subquery,
     Sum,
@@ -22,6 +23,8 @@ from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organisation, User
+from forum.models import Thread
+from forum.permissions import can_read_thread
 from needs_registry.models import (
     CityPosition,
     CityVote,
@@ -30,13 +33,19 @@ from needs_registry.models import (
     Decision,
     Meeting,
     Need,
+    NeedCityHistory,
     PrioritisationRound,
     RoundAllocation,
     Status,
     Transition,
     VoteRecord,
 )
-from needs_registry.permissions import can_read_need
+from needs_registry.permissions import (
+    can_read_decision,
+    can_read_meeting,
+    can_read_need,
+    readable_needs,
+)
 
 BOARD_STATUSES = [Status.SUBMITTED, Status.UNDER_REVIEW, Status.ACCEPTED]
 BOARD_SORTS = {
@@ -50,10 +59,20 @@ BOARD_SORTS = {
 
 
 def _visible_needs(viewer: User) -> QuerySet[Need]:
-    needs = Need.objects.select_related("organisation", "contact")
-    if viewer.is_authenticated and viewer.organisation_id:
-        return needs.filter(~Q(status=Status.DRAFT) | Q(organisation_id=viewer.organisation_id))
-    return needs.exclude(status=Status.DRAFT)
+    return Need.objects.select_related("organisation", "contact").filter(readable_needs(viewer))
+
+
+def need_list_open_data() -> QuerySet[Need]:
+    """The needs anyone may read, newest submissions first: the open-data API's list."""
+    sharing = CityPosition.objects.filter(stance=CityPosition.Stance.HAS_NEED).select_related(
+        "organisation"
+    )
+    return (
+        Need.objects.filter(readable_needs(AnonymousUser()))
+        .select_related("organisation")
+        .prefetch_related(Prefetch("positions", queryset=sharing, to_attr="sharing"))
+        .order_by("-submitted_at", "-id")
+    )
 
 
 def need_list(*, viewer: User, status: str = "", domain: str = "") -> QuerySet[Need]:
@@ -76,13 +95,48 @@ def need_list_under_review(*, viewer: User, limit: int = 5) -> list[Need]:
 def need_get_for_viewer(*, viewer: User, pk: int) -> Need:
     try:
         need = Need.objects.select_related(
-            "organisation", "contact", "merged_into", "discussion", "origin_thread"
+            "organisation",
+            "contact",
+            "merged_into",
+            "discussion__category",
+            "origin_thread__category",
         ).get(pk=pk)
     except Need.DoesNotExist:
         raise Http404 from None
     if not can_read_need(viewer, need):
         raise Http404
     return need
+
+
+@dataclass
+class NeedLinks:
+    """What a need's page links to, as far as the viewer may read it."""
+
+    dependencies: list[Need]
+    dependents: list[Need]
+    merged_into: Need | None
+    merged_needs: list[Need]
+    discussion: Thread | None
+    origin_thread: Thread | None
+
+
+def need_links(*, viewer: User, need: Need) -> NeedLinks:
+    """The needs and threads linked to ``need`` that the viewer may read; the others
+    are left out, titles and all."""
+    readable = readable_needs(viewer)
+
+    def thread(found: Thread | None) -> Thread | None:
+        return found if found is not None and can_read_thread(viewer, found) else None
+
+    merged_into = need.merged_into
+    return NeedLinks(
+        dependencies=list(need.depends_on.filter(readable).order_by("pk")),
+        dependents=list(need.dependents.filter(readable).order_by("pk")),
+        merged_into=merged_into if merged_into and can_read_need(viewer, merged_into) else None,
+        merged_needs=list(need.merged_needs.filter(readable).order_by("pk")),
+        discussion=thread(need.discussion),
+        origin_thread=thread(need.origin_thread),
+    )
 
 
 def backlog_board(
@@ -236,6 +290,11 @@ def vote_history(*, need: Need) -> list[VoteRecord]:
     return list(need.vote_records.select_related("organisation", "voter"))
 
 
+def city_history(*, need: Need) -> list[NeedCityHistory]:
+    """Every change of the cities' positions and commitments on the need, newest first."""
+    return list(need.city_history.select_related("organisation", "actor", "actor__organisation"))
+
+
 def timeline(*, need: Need) -> list[Transition]:
     return list(need.transitions.select_related("actor", "actor__organisation"))
 
@@ -268,8 +327,8 @@ class RoundResults:
     spent: dict[int, int]
 
 
-def round_results(*, round_: PrioritisationRound) -> RoundResults:
-    """Points per need per city and in total, needs by total points."""
+def round_results(*, viewer: User, round_: PrioritisationRound) -> RoundResults:
+    """Points per need per city and in total, needs by total points (those the viewer may read)."""
     allocations = list(round_.allocations.values("need_id", "organisation_id", "points"))
     points = {(a["need_id"], a["organisation_id"]): a["points"] for a in allocations}
     totals: dict[int, int] = {}
@@ -278,7 +337,8 @@ def round_results(*, round_: PrioritisationRound) -> RoundResults:
         totals[a["need_id"]] = totals.get(a["need_id"], 0) + a["points"]
         spent[a["organisation_id"]] = spent.get(a["organisation_id"], 0) + a["points"]
     needs = sorted(
-        round_.needs.select_related("organisation"), key=lambda n: (-totals.get(n.pk, 0), n.pk)
+        round_.needs.filter(readable_needs(viewer)).select_related("organisation"),
+        key=lambda n: (-totals.get(n.pk, 0), n.pk),
     )
     cities = list(
         Organisation.objects.filter(is_active=True, kind=Organisation.Kind.CITY).order_by("name_fi")
@@ -292,23 +352,34 @@ def city_allocation(*, round_: PrioritisationRound, organisation: Organisation) 
     )
 
 
-def meeting_list() -> QuerySet[Meeting]:
+def meeting_list(*, viewer: User) -> QuerySet[Meeting]:
+    """Meetings with how many agenda items were decided (shown as such to every member)."""
+    if not can_read_meeting(viewer, Meeting()):
+        return Meeting.objects.none()
     return Meeting.objects.annotate(decision_count=Count("decisions")).order_by("-held_on")
 
 
-def meeting_get(*, pk: int) -> Meeting:
+def meeting_get(*, viewer: User, pk: int) -> Meeting:
     try:
-        return Meeting.objects.get(pk=pk)
+        meeting = Meeting.objects.get(pk=pk)
     except Meeting.DoesNotExist:
         raise Http404 from None
+    if not can_read_meeting(viewer, meeting):
+        raise Http404
+    return meeting
 
 
-def meeting_decisions(*, meeting: Meeting) -> list[Decision]:
-    return list(
-        meeting.decisions.select_related("need", "recorded_by").prefetch_related(
+def meeting_decisions(*, viewer: User, meeting: Meeting) -> list[Decision]:
+    """The meeting's decisions; each has ``readable``: whether the viewer may see what
+    was decided and on which need, or only that the agenda item was decided."""
+    decisions = list(
+        meeting.decisions.select_related("meeting", "need", "recorded_by").prefetch_related(
             "stances__organisation"
         )
     )
+    for decision in decisions:
+        decision.readable = can_read_decision(viewer, decision)
+    return decisions
 
 
 def yearly_summary(*, year: int) -> list[dict]:

@@ -65,6 +65,8 @@ class Access:
     public_only: bool
     include_hidden: bool
     organisation_id: int | None
+    # Confidential documents match when one of these is in their ``audience``.
+    reader_keys: list[str] = field(default_factory=list)
 
 
 def snippet(text: str, query: str, length: int = 220) -> str:
@@ -175,6 +177,10 @@ def filtered_documents(access: Access, filters: SearchFilters) -> QuerySet[Searc
         forum &= Q(is_hidden=False)
     if access.public_only:
         forum &= Q(publicity="public")
+    confidential_readable = Q(pk__in=[])
+    for key in access.reader_keys:
+        confidential_readable |= Q(audience__contains=f" {key} ")
+    forum &= ~Q(publicity="confidential") | confidential_readable
     needs = Q(kind=SearchDocument.Kind.NEED) & (
         Q(draft_organisation_id__isnull=True)
         | Q(draft_organisation_id=access.organisation_id or -1)
@@ -217,6 +223,7 @@ class MeilisearchBackend:
             "need_status",
             "publicity",
             "is_hidden",
+            "audience",
             "draft_organisation_id",
             "created_ts",
         ],
@@ -259,6 +266,7 @@ class MeilisearchBackend:
             "category_id": document.category_id,
             "publicity": document.publicity,
             "is_hidden": document.is_hidden,
+            "audience": document.audience.split(),
             "need_status": document.need_status,
             "draft_organisation_id": document.draft_organisation_id,
             "domain": document.domain,
@@ -288,6 +296,11 @@ class MeilisearchBackend:
             forum += " AND is_hidden = false"
         if access.public_only:
             forum += " AND publicity = public"
+        keys = ", ".join(f'"{key}"' for key in access.reader_keys)
+        if keys:
+            forum += f" AND (publicity != confidential OR audience IN [{keys}])"
+        else:
+            forum += " AND publicity != confidential"
         own = access.organisation_id or -1
         needs = f"kind = need AND (draft_organisation_id IS NULL OR draft_organisation_id = {own})"
         clauses: list = [f"({forum}) OR ({needs})"]

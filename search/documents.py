@@ -4,6 +4,7 @@ import re
 from html import unescape
 from typing import Any
 
+from forum import permissions
 from search.models import SearchDocument
 from search.text import index_terms
 
@@ -14,15 +15,23 @@ def plain_text(html: str) -> str:
     return unescape(TAG_RE.sub(" ", html or "")).strip()
 
 
+def audience(thread) -> str:
+    """Who may read a confidential thread's documents, as the backends match it."""
+    if not thread.is_confidential:
+        return ""
+    return " " + " ".join(sorted(permissions.audience_keys(thread))) + " "
+
+
 def document_for(kind: str, object_id: int) -> dict[str, Any] | None:
-    """The indexed fields of one object, or None when it is gone (or a deleted post)."""
+    """The indexed fields of one object, or None when it is gone (or a deleted or
+    hidden post: their text is shown to nobody)."""
     from forum.models import Post, Thread
     from needs_registry.models import Need
 
     if kind == SearchDocument.Kind.THREAD:
         thread = (
-            Thread.objects.select_related("author", "organisation")
-            .prefetch_related("tags")
+            Thread.objects.select_related("author", "organisation", "category")
+            .prefetch_related("tags", "audience_organisations", "category__read_organisations")
             .filter(pk=object_id)
             .first()
         )
@@ -36,6 +45,7 @@ def document_for(kind: str, object_id: int) -> dict[str, Any] | None:
             "thread_id": thread.pk,
             "publicity": thread.publicity,
             "is_hidden": thread.is_hidden,
+            "audience": audience(thread),
             "domain": thread.category.domain,
             "organisation_id": thread.organisation_id,
             "organisation_slug": thread.organisation.slug if thread.organisation else "",
@@ -47,10 +57,13 @@ def document_for(kind: str, object_id: int) -> dict[str, Any] | None:
     if kind == SearchDocument.Kind.POST:
         post = (
             Post.objects.select_related("thread", "thread__category", "author", "organisation")
+            .prefetch_related(
+                "thread__audience_organisations", "thread__category__read_organisations"
+            )
             .filter(pk=object_id)
             .first()
         )
-        if post is None or post.is_deleted:
+        if post is None or post.is_deleted or post.is_hidden:
             return None
         thread = post.thread
         return {
@@ -60,7 +73,8 @@ def document_for(kind: str, object_id: int) -> dict[str, Any] | None:
             "category_id": thread.category_id,
             "thread_id": thread.pk,
             "publicity": thread.publicity,
-            "is_hidden": thread.is_hidden or post.is_hidden,
+            "is_hidden": thread.is_hidden,
+            "audience": audience(thread),
             "domain": thread.category.domain,
             "organisation_id": post.organisation_id,
             "organisation_slug": post.organisation.slug if post.organisation else "",

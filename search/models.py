@@ -23,6 +23,9 @@ class SearchDocument(models.Model):
     thread_id = models.PositiveBigIntegerField(null=True)
     publicity = models.CharField(max_length=16, blank=True)
     is_hidden = models.BooleanField(default=False)
+    # Of a confidential thread or post: who may read it, as space-separated keys
+    # (``forum.permissions.audience_keys``), with a space at either end.
+    audience = models.TextField(blank=True)
     need_status = models.CharField(max_length=16, blank=True)
     draft_organisation_id = models.PositiveBigIntegerField(null=True)
     domain = models.CharField(max_length=32, blank=True)

@@ -16,7 +16,7 @@ from django.core.paginator import Page, Paginator
 from django.utils import timezone
 
 from accounts.models import User
-from forum.permissions import readable_category_ids, sees_everything
+from forum import permissions
 from search.backends import Access, DatabaseBackend, Hit, MeilisearchBackend, SearchFilters
 from search.documents import document_store
 from search.models import PendingIndexUpdate, SearchDocument
@@ -31,13 +31,15 @@ __all__ = ["Hit", "SearchFilters", "index_update", "search", "similar_needs", "s
 
 
 def access_for(viewer: User) -> Access:
+    """The forum's read rule (``forum.permissions``) in the form the backends filter on."""
     return Access(
-        category_ids=readable_category_ids(viewer),
-        public_only=not viewer.is_authenticated,
-        include_hidden=sees_everything(viewer),
+        category_ids=permissions.readable_category_ids(viewer),
+        public_only=not permissions.is_member(viewer),
+        include_hidden=permissions.can_moderate(viewer),
         organisation_id=getattr(viewer, "organisation_id", None)
         if viewer.is_authenticated
         else None,
+        reader_keys=sorted(permissions.reader_keys(viewer)),
     )
 
 
@@ -77,6 +79,33 @@ def index_update(kind: str, object_id: int) -> None:
     else:
         if PendingIndexUpdate.objects.exists():
             _recovered(engine)
+
+
+def index_thread_documents(thread_id: int) -> int:
+    """Bring a thread and every one of its posts up to date; returns how many documents."""
+    from forum.models import Post
+
+    index_update(SearchDocument.Kind.THREAD, thread_id)
+    post_ids = list(Post.objects.filter(thread_id=thread_id).values_list("pk", flat=True))
+    for post_id in post_ids:
+        index_update(SearchDocument.Kind.POST, post_id)
+    return 1 + len(post_ids)
+
+
+def index_category_documents(category_id: int) -> int:
+    """Bring every thread and post of a category up to date; returns how many documents."""
+    from forum.models import Thread
+
+    done = 0
+    for thread_id in Thread.objects.filter(category_id=category_id).values_list("pk", flat=True):
+        done += index_thread_documents(thread_id)
+    # Documents of threads that have left the category since they were indexed.
+    stale = SearchDocument.objects.filter(category_id=category_id).exclude(
+        thread_id__in=Thread.objects.filter(category_id=category_id).values("pk")
+    )
+    for thread_id in set(stale.values_list("thread_id", flat=True)):
+        done += index_thread_documents(thread_id)
+    return done
 
 
 def pending_replay(engine: MeilisearchBackend | None = None) -> int:

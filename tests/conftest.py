@@ -185,6 +185,52 @@ def organisations(db):
     return seed_organisations()
 
 
+AUDIT_TABLE = "accounts_auditentry"
+
+
+def _flush_with_audit_log(original):
+    """Let the test runner's flush empty the append-only audit log between tests.
+
+    The audit table's triggers refuse DELETE and TRUNCATE (as they must in
+    production, where nothing flushes the database); the flush that ends a
+    transactional test lifts them for its own transaction only.
+    """
+
+    def execute_sql_flush(self, sql_list):
+        if not any(AUDIT_TABLE in sql for sql in sql_list):
+            return original(self, sql_list)
+        if self.connection.vendor == "postgresql":
+            before = [f"ALTER TABLE {AUDIT_TABLE} DISABLE TRIGGER USER"]
+            after = [f"ALTER TABLE {AUDIT_TABLE} ENABLE TRIGGER USER"]
+        elif self.connection.vendor == "sqlite":
+            with self.connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = %s",
+                    [AUDIT_TABLE],
+                )
+                triggers = cursor.fetchall()
+            before = [f'DROP TRIGGER "{name}"' for name, _sql in triggers]
+            after = [sql for _name, sql in triggers]
+        else:
+            before = after = []
+        return original(self, [*before, *sql_list, *after])
+
+    return execute_sql_flush
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _audit_log_flushable():
+    from django.db.backends.base.operations import BaseDatabaseOperations
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(
+            BaseDatabaseOperations,
+            "execute_sql_flush",
+            _flush_with_audit_log(BaseDatabaseOperations.execute_sql_flush),
+        )
+        yield
+
+
 @pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"

@@ -11,10 +11,13 @@ from forum.services.attachments import (
     attachment_upload,
 )
 from forum.services.moderation import (
+    category_read_rule_changed,
     flag_create,
     flag_dismiss,
     post_set_hidden,
+    thread_audience_set,
     thread_moderate,
+    thread_publicity_follow,
 )
 from forum.services.notifications import (
     notification_create,
@@ -39,6 +42,7 @@ __all__ = [
     "MAX_POST_LENGTH",
     "attachment_check",
     "attachment_upload",
+    "category_read_rule_changed",
     "draft_save",
     "flag_create",
     "flag_dismiss",
@@ -50,9 +54,11 @@ __all__ = [
     "post_html",
     "post_set_hidden",
     "reaction_toggle",
+    "thread_audience_set",
     "thread_create",
     "thread_mark_read",
     "thread_mark_solution",
     "thread_moderate",
+    "thread_publicity_follow",
     "watch_set",
 ]

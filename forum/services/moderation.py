@@ -1,25 +1,64 @@
-"""Moderation: flags, hiding posts, locking, pinning, hiding and moving threads."""
+"""Moderation: flags, hiding posts, locking, pinning, hiding and moving threads,
+and changing who may read a thread (its publicity, audience or category)."""
+
+from collections.abc import Iterable
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import AuditEntry, User
+from accounts.models import AuditEntry, Organisation, User
 from accounts.services import audit_record
 from forum import events, permissions
 from forum.models import (
     Category,
     Flag,
     Post,
+    Publicity,
     Thread,
 )
-from forum.services.posts import lock_thread, post_html
-from search.indexing import index_on_commit
+from forum.services.posts import audience_clean, lock_thread, post_html
+from live.broadcast import broadcast_on_commit
+from search.indexing import index_category_on_commit, index_on_commit, index_thread_on_commit
 
 
-def _moderation_audit(actor: User, target: str, summary: str) -> None:
-    audit_record(action=AuditEntry.Action.MODERATION, actor=actor, target=target, summary=summary)
+def _moderation_audit(actor: User, target: str, summary: str, data: dict | None = None) -> None:
+    audit_record(
+        action=AuditEntry.Action.MODERATION,
+        actor=actor,
+        target=target,
+        summary=summary,
+        data=data,
+    )
+
+
+def _readers_changed(thread: Thread) -> None:
+    """After commit: re-index the thread and all its posts, and have every open
+    socket on the thread check again whether its member may still read it."""
+    index_thread_on_commit(thread.pk)
+    # No category beside it: the message must reach the sockets that may no
+    # longer read the thread, so that they leave it.
+    broadcast_on_commit(
+        events.thread_group(thread.pk), events.ACCESS_CHANGED, {"thread": thread.pk}
+    )
+
+
+def _refuse_unconfirmed_widening(
+    before: permissions.Audience, after: permissions.Audience, confirm_widen: bool
+) -> bool:
+    """Whether the change widens the audience; refuses it unless confirmed."""
+    wider = permissions.widens(before, after)
+    if wider and not confirm_widen:
+        raise ValidationError(
+            {
+                "confirm_widen": _(
+                    "This lets more people read the thread. Confirm that you want to widen "
+                    "its audience."
+                )
+            }
+        )
+    return wider
 
 
 @transaction.atomic
@@ -40,10 +79,11 @@ def flag_create(*, actor: User, post: Post, reason: str) -> Flag:
 
 @transaction.atomic
 def post_set_hidden(*, actor: User, post: Post, hidden: bool, reason: str = "") -> Post:
-    """Hide or show a post (moderators); resolves its open flags; sends ``post.edited``."""
-    if not permissions.can_moderate(actor):
-        raise PermissionDenied
+    """Hide or show a post (the thread's moderators); resolves its open flags;
+    sends ``post.edited``; re-indexes the post (a hidden post leaves the index)."""
     thread = lock_thread(post.thread)
+    if not permissions.can_moderate_thread(actor, thread):
+        raise PermissionDenied
     post = Post.objects.select_related("author", "organisation").get(pk=post.pk)
     post.is_hidden = hidden
     post.save(update_fields=["is_hidden"])
@@ -59,7 +99,9 @@ def post_set_hidden(*, actor: User, post: Post, hidden: bool, reason: str = "") 
 
 @transaction.atomic
 def flag_dismiss(*, actor: User, flag: Flag) -> None:
-    if not permissions.can_moderate(actor):
+    """Keep a flagged post as it is (the thread's moderators)."""
+    thread = Thread.objects.select_related("category").get(pk=flag.post.thread_id)
+    if not permissions.can_moderate_thread(actor, thread):
         raise PermissionDenied
     Flag.objects.filter(pk=flag.pk).update(
         resolved_at=timezone.now(), resolved_by=actor, resolution="dismissed"
@@ -76,12 +118,23 @@ def thread_moderate(
     pinned: bool | None = None,
     hidden: bool | None = None,
     category: Category | None = None,
+    confirm_widen: bool = False,
 ) -> Thread:
-    """Lock, pin, hide or move a thread (moderators); sends ``thread.updated``."""
-    if not permissions.can_moderate(actor):
-        raise PermissionDenied
+    """Lock, pin, hide or move a thread (its moderators); sends ``thread.updated``.
+
+    A moderator moves a thread only into a category they may read; a move that
+    widens who may read it needs ``confirm_widen`` and is audited with the
+    audience before and after. Hiding, showing and moving re-index the thread
+    and all its posts.
+    """
     thread = lock_thread(thread)
+    if not permissions.can_moderate_thread(actor, thread):
+        raise PermissionDenied
+    if category is not None and not permissions.can_read_category(actor, category):
+        raise PermissionDenied
+    before = permissions.audience_of(thread)
     changes = []
+    reindex = False
     if locked is not None and locked != thread.is_locked:
         thread.is_locked = locked
         changes.append("locked" if locked else "unlocked")
@@ -91,9 +144,15 @@ def thread_moderate(
     if hidden is not None and hidden != thread.is_hidden:
         thread.is_hidden = hidden
         changes.append("hidden" if hidden else "unhidden")
+        reindex = True
+    widened = False
     if category is not None and category.pk != thread.category_id:
         changes.append(f"moved from {thread.category.slug} to {category.slug}")
         thread.category = category
+        widened = _refuse_unconfirmed_widening(
+            before, permissions.audience_of(thread), confirm_widen
+        )
+        reindex = True
     if not changes:
         return thread
     thread.save(update_fields=["is_locked", "is_pinned", "is_hidden", "category"])
@@ -106,6 +165,113 @@ def thread_moderate(
             "hidden": thread.is_hidden,
         },
     )
-    _moderation_audit(actor, f"thread:{thread.pk}", ", ".join(changes))
-    index_on_commit("thread", thread.pk)
+    data = None
+    if category is not None:
+        data = {
+            "from": before.describe(),
+            "to": permissions.audience_of(thread).describe(),
+            "widened": widened,
+        }
+    _moderation_audit(actor, f"thread:{thread.pk}", ", ".join(changes), data)
+    if reindex:
+        _readers_changed(thread)
     return thread
+
+
+@transaction.atomic
+def thread_publicity_follow(*, actor: User, thread: Thread, publicity: str) -> Thread:
+    """Give a need's discussion thread the publicity of its need.
+
+    Called by the needs registry's services when a need's publicity changes; they
+    have checked the actor's right to change the need. A thread that belongs to no
+    need is refused. Writes the thread, an audit entry, and refreshes the search
+    documents of the thread and its posts.
+    """
+    thread = lock_thread(thread)
+    if thread.need_id is None:
+        raise PermissionDenied
+    if publicity not in Publicity.values:
+        raise ValueError(publicity)
+    if thread.publicity == publicity:
+        return thread
+    previous = thread.publicity
+    thread.publicity = publicity
+    thread.save(update_fields=["publicity"])
+    _moderation_audit(
+        actor,
+        f"thread:{thread.pk}",
+        f"publicity {previous} -> {publicity} with need:{thread.need_id}",
+    )
+    index_on_commit("thread", thread.pk)
+    for post_id in thread.posts.values_list("pk", flat=True):
+        index_on_commit("post", post_id)
+    return thread
+
+
+@transaction.atomic
+def thread_audience_set(
+    *,
+    actor: User,
+    thread: Thread,
+    publicity: str,
+    organisations: Iterable[Organisation] = (),
+    roles: Iterable[str] = (),
+    confirm_widen: bool = False,
+) -> Thread:
+    """Change a thread's publicity class and (confidential) audience.
+
+    Its author or its moderators may. The actor stays in a confidential
+    audience they choose; a change that widens who may read the thread needs
+    ``confirm_widen``. Every change is audited (MODERATION, with the audience
+    before and after) and re-indexes the thread and all its posts.
+    """
+    thread = lock_thread(thread)
+    if not permissions.can_change_audience(actor, thread):
+        raise PermissionDenied
+    if publicity not in permissions.PUBLICITY_RANK:
+        raise ValidationError({"publicity": _("Unknown publicity class.")})
+    organisations, roles = audience_clean(
+        actor=actor,
+        category=thread.category,
+        publicity=publicity,
+        organisations=organisations,
+        roles=roles,
+    )
+    before = permissions.audience_of(thread)
+    thread.publicity = publicity
+    thread.audience_roles = roles
+    thread._audience_organisation_ids = frozenset(o.pk for o in organisations)
+    after = permissions.audience_of(thread)
+    if after == before:
+        return thread
+    widened = _refuse_unconfirmed_widening(before, after, confirm_widen)
+    thread.full_clean()
+    thread.save(update_fields=["publicity", "audience_roles"])
+    thread.audience_organisations.set(organisations)
+    thread._prefetched_objects_cache = {}
+    _moderation_audit(
+        actor,
+        f"thread:{thread.pk}",
+        "widened who may read the thread" if widened else "changed who may read the thread",
+        {"from": before.describe(), "to": after.describe(), "widened": widened},
+    )
+    _readers_changed(thread)
+    return thread
+
+
+def category_read_rule_changed(*, actor: User | None, category: Category) -> None:
+    """A category's readers changed (in the back office): audit it and re-index
+    every thread and post in it, so search follows the new rule at once."""
+    audit_record(
+        action=AuditEntry.Action.ADMIN_CHANGE,
+        actor=actor,
+        target=f"forum.category:{category.pk}",
+        summary=f"category {category.slug}: readers may have changed",
+        data={
+            "read_roles": sorted(category.read_roles),
+            "read_organisations": sorted(
+                category.read_organisations.values_list("slug", flat=True)
+            ),
+        },
+    )
+    index_category_on_commit(category.pk)

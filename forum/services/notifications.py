@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from forum import events, permissions
 from forum.models import (
+    CONFIDENTIAL_NOTIFICATION_TEXT,
     Category,
     Notification,
     Post,
@@ -31,7 +32,13 @@ def notify(
     post: Post | None = None,
     need=None,
 ) -> list[Notification]:
-    """Create in-app notifications, push unread counts and queue e-mails, after commit."""
+    """Create in-app notifications, push unread counts and queue e-mails, after commit.
+
+    Only members who may read ``thread`` are notified; of a confidential thread
+    the notification says no more than ``CONFIDENTIAL_NOTIFICATION_TEXT``.
+    """
+    if thread is not None and thread.is_confidential:
+        text = str(CONFIDENTIAL_NOTIFICATION_TEXT)
     created = []
     for user in users:
         if actor is not None and user.pk == actor.pk:

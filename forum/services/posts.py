@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import AuditEntry, Organisation, User
+from accounts.models import AuditEntry, Organisation, Role, User
 from accounts.services import audit_record
 from forum import events, permissions
 from forum.markdown import render as render_markdown
@@ -86,17 +86,29 @@ def thread_create(
     body: str,
     tags: Iterable[str] = (),
     publicity: str = Publicity.INTERNAL,
+    audience_organisations: Iterable[Organisation] | None = None,
+    audience_roles: Iterable[str] | None = None,
     need=None,
     attachment_tokens: Iterable[str] = (),
 ) -> Thread:
     """Start a thread with its first post.
 
     Writes ``Thread`` and ``Post``; makes the author watch it; notifies the
-    category's watchers. Precondition: the actor may start threads in ``category``.
+    category's watchers who may read it. Precondition: the actor may start
+    threads in ``category``. A confidential thread's audience defaults to the
+    author's organisation (in a restricted category: the category's readers);
+    an audience that leaves the author out is refused.
     """
     if not permissions.can_start_thread(actor, category):
         raise PermissionDenied
     body = _validate_body(body)
+    organisations, roles = audience_clean(
+        actor=actor,
+        category=category,
+        publicity=publicity,
+        organisations=audience_organisations,
+        roles=audience_roles,
+    )
     now = timezone.now()
     thread = Thread(
         category=category,
@@ -108,8 +120,11 @@ def thread_create(
         created_at=now,
         last_activity_at=now,
     )
+    thread.audience_roles = roles
     thread.full_clean()
     thread.save()
+    thread.audience_organisations.set(organisations)
+    thread._audience_organisation_ids = frozenset(o.pk for o in organisations)
     clean_tags = sorted({t.strip()[:100] for t in tags if t.strip()})
     if clean_tags:
         thread.tags.set(clean_tags)
@@ -139,6 +154,45 @@ def thread_create(
     )
     index_on_commit("thread", thread.pk)
     return thread
+
+
+def audience_clean(
+    *,
+    actor: User,
+    category: Category,
+    publicity: str,
+    organisations: Iterable[Organisation] | None,
+    roles: Iterable[str] | None,
+) -> tuple[list[Organisation], list[str]]:
+    """The audience to store for a thread: only confidential threads have one.
+
+    Nothing named means the default: in a restricted category its readers,
+    elsewhere the actor's organisation. Raises ``ValidationError`` for an
+    unknown role or an audience that leaves the actor out.
+    """
+    if publicity != Publicity.CONFIDENTIAL:
+        return [], []
+    organisations = list(organisations or [])
+    roles = sorted(set(roles or []))
+    if any(role not in Role.values for role in roles):
+        raise ValidationError({"audience_roles": _("Unknown role.")})
+    if not organisations and not roles:
+        if category.is_restricted or actor.organisation is None:
+            return [], []
+        return [actor.organisation], []
+    includes_actor = actor.organisation_id in {o.pk for o in organisations} or (
+        bool(roles) and actor.has_role(*roles)
+    )
+    if not includes_actor:
+        raise ValidationError(
+            {
+                "audience_organisations": _(
+                    "Choose an audience you belong to yourself: your organisation or one "
+                    "of your roles."
+                )
+            }
+        )
+    return organisations, roles
 
 
 def _post_write(*, actor, thread, body, reply_to, attachment_tokens, now) -> Post:
@@ -197,8 +251,15 @@ def post_create(
     if not permissions.can_post(actor, thread):
         raise PermissionDenied
     body = _validate_body(body)
-    if reply_to is not None and reply_to.thread_id != thread.pk:
-        raise ValidationError({"reply_to": _("You can only reply to a post in the same thread.")})
+    if reply_to is not None:
+        reply_to = Post.objects.select_related("author").filter(pk=reply_to.pk).first()
+        if reply_to is None or reply_to.thread_id != thread.pk:
+            raise ValidationError(
+                {"reply_to": _("You can only reply to a post in the same thread.")}
+            )
+        reply_to.thread = thread
+        if not permissions.can_read_post(actor, reply_to):
+            raise ValidationError({"reply_to": _("That post can no longer be replied to.")})
     Watch.objects.get_or_create(user=actor, thread=thread)
     return _post_write(
         actor=actor,

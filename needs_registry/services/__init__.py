@@ -26,6 +26,7 @@ from needs_registry.services.needs import (
 from needs_registry.services.steering import (
     decision_record,
     meeting_create,
+    meeting_update,
     round_allocate,
     round_close,
     round_open,
@@ -42,6 +43,7 @@ __all__ = [
     "dependencies_set",
     "follow_set",
     "meeting_create",
+    "meeting_update",
     "need_attachment_add",
     "need_create",
     "need_merge",

@@ -9,7 +9,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import Organisation, User
+from accounts.models import AuditEntry, Organisation, User
+from accounts.services import audit_record
 from needs_registry import permissions
 from needs_registry.models import (
     CityPosition,
@@ -17,10 +18,17 @@ from needs_registry.models import (
     Commitment,
     Follow,
     Need,
+    NeedCityHistory,
     Support,
     VoteRecord,
 )
-from needs_registry.services.base import lock_need, refresh_counts
+from needs_registry.services.base import (
+    city_history_record,
+    commitment_state,
+    lock_need,
+    position_state,
+    refresh_counts,
+)
 
 
 @transaction.atomic
@@ -34,7 +42,11 @@ def city_position_set(
     solution: str = "",
     cost_weight: Decimal | None = None,
 ) -> CityPosition:
-    """Record the actor's city's position on the need (ICT lead or substitute)."""
+    """Record the actor's city's position on the need (ICT lead or substitute).
+
+    Writes ``CityPosition``, and when it changed, its history
+    (``NeedCityHistory``) and an audit entry.
+    """
     need = lock_need(need)
     if not permissions.can_set_position(actor, need):
         raise PermissionDenied
@@ -42,6 +54,7 @@ def city_position_set(
         raise ValidationError({"solution": _("Tell how and with what it is solved.")})
     position = CityPosition.objects.filter(need=need, organisation=actor.organisation).first()
     position = position or CityPosition(need=need, organisation=actor.organisation)
+    before = position_state(position)
     position.stance = stance
     position.urgency = urgency
     position.current_system = current_system
@@ -51,6 +64,14 @@ def city_position_set(
     position.updated_at = timezone.now()
     position.full_clean()
     position.save()
+    city_history_record(
+        actor=actor,
+        need=need,
+        organisation=actor.organisation,
+        kind=NeedCityHistory.Kind.POSITION,
+        before=before,
+        after=position_state(position),
+    )
     refresh_counts(need)
     return position
 
@@ -59,7 +80,10 @@ def city_position_set(
 def commitment_record(
     *, actor: User, need: Need, amount_eur: Decimal, budget_year: int
 ) -> Commitment:
-    """Record the actor's city's financial commitment (apart from its vote)."""
+    """Record the actor's city's financial commitment (apart from its vote).
+
+    Writes ``Commitment``, and when it changed, its history and an audit entry.
+    """
     need = lock_need(need)
     if not permissions.can_set_position(actor, need):
         raise PermissionDenied
@@ -69,11 +93,20 @@ def commitment_record(
     commitment = commitment or Commitment(
         need=need, organisation=actor.organisation, budget_year=budget_year
     )
+    before = commitment_state(commitment)
     commitment.amount_eur = amount_eur
     commitment.recorded_by = actor
     commitment.recorded_at = timezone.now()
     commitment.full_clean()
     commitment.save()
+    city_history_record(
+        actor=actor,
+        need=need,
+        organisation=actor.organisation,
+        kind=NeedCityHistory.Kind.COMMITMENT,
+        before=before,
+        after=commitment_state(commitment),
+    )
     return commitment
 
 
@@ -155,21 +188,69 @@ def production_record(
     repository_url: str,
     cities: Iterable[Organisation],
 ) -> Need:
-    """Record who maintains a need in production, under which licence, and which cities use it."""
+    """Record who maintains a need in production, under which licence, and which cities use it.
+
+    Each city's position whose "in production" changes gets a history entry;
+    the whole record is audited.
+    """
     need = lock_need(need)
     if not permissions.can_record_production(actor, need):
         raise PermissionDenied
+    before = {
+        "maintainer": need.maintainer,
+        "licence": need.licence,
+        "repository_url": need.repository_url,
+        "cities": sorted(
+            CityPosition.objects.filter(need=need, in_production=True).values_list(
+                "organisation__slug", flat=True
+            )
+        ),
+    }
     need.maintainer, need.licence, need.repository_url = maintainer, licence, repository_url
     need.full_clean()
     need.save(update_fields=["maintainer", "licence", "repository_url"])
     using = {c.pk for c in cities}
-    for organisation_id in using:
-        CityPosition.objects.get_or_create(
-            need=need,
-            organisation_id=organisation_id,
-            defaults={"stance": CityPosition.Stance.HAS_NEED, "updated_by": actor},
+    positions = {
+        p.organisation_id: p
+        for p in CityPosition.objects.filter(need=need).select_related("organisation")
+    }
+    for organisation in Organisation.objects.filter(pk__in=using | set(positions)):
+        position = positions.get(organisation.pk)
+        in_production = organisation.pk in using
+        if position is not None and position.in_production == in_production:
+            continue
+        state_before = position_state(position)
+        position = position or CityPosition(
+            need=need, organisation=organisation, stance=CityPosition.Stance.HAS_NEED
         )
-    CityPosition.objects.filter(need=need).update(in_production=False)
-    CityPosition.objects.filter(need=need, organisation_id__in=using).update(in_production=True)
+        position.in_production = in_production
+        position.updated_by = actor
+        position.updated_at = timezone.now()
+        position.save()
+        city_history_record(
+            actor=actor,
+            need=need,
+            organisation=organisation,
+            kind=NeedCityHistory.Kind.POSITION,
+            before=state_before,
+            after=position_state(position),
+        )
+    after = {
+        "maintainer": maintainer,
+        "licence": licence,
+        "repository_url": repository_url,
+        "cities": sorted(
+            CityPosition.objects.filter(need=need, in_production=True).values_list(
+                "organisation__slug", flat=True
+            )
+        ),
+    }
+    audit_record(
+        action=AuditEntry.Action.PRODUCTION,
+        actor=actor,
+        target=f"need:{need.pk}",
+        summary=", ".join(n for n in after if before[n] != after[n]),
+        data={"before": before, "after": after},
+    )
     refresh_counts(need)
     return need

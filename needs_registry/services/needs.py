@@ -11,7 +11,8 @@ from django.utils.translation import gettext as _
 
 from accounts.models import AuditEntry, User
 from accounts.services import audit_record
-from forum.models import Category, Notification
+from forum import services as forum_services
+from forum.models import Category, Notification, Thread
 from needs_registry import permissions
 from needs_registry.models import (
     CityVote,
@@ -24,7 +25,12 @@ from needs_registry.models import (
     Transition,
     VoteRecord,
 )
-from needs_registry.services.base import lock_need, notify_interested, refresh_counts
+from needs_registry.services.base import (
+    discussion_follow,
+    lock_need,
+    notify_interested,
+    refresh_counts,
+)
 from search.indexing import index_on_commit
 
 NEED_FIELDS = [
@@ -72,31 +78,58 @@ def need_create(
 def need_update(
     *, actor: User, need: Need, data: Mapping[str, Any], tags: Iterable[str] | None = None
 ) -> Need:
+    """Change a need's text and figures; audits which fields changed (names only).
+
+    Precondition: the actor may edit the need.
+    """
     need = lock_need(need)
     if not permissions.can_edit_need(actor, need):
         raise PermissionDenied
+    before = {field: getattr(need, field) for field in NEED_FIELDS}
+    old_tags = sorted(t.name for t in need.tags.all())
     for field in NEED_FIELDS:
         if field in data:
             setattr(need, field, data[field])
     need.updated_at = timezone.now()
     need.full_clean()
     need.save()
+    changed = [field for field in NEED_FIELDS if getattr(need, field) != before[field]]
     if tags is not None:
         need.tags.set(sorted({t.strip()[:100] for t in tags if t.strip()}))
+        if sorted(t.name for t in need.tags.all()) != old_tags:
+            changed.append("tags")
+    if changed:
+        audit_record(
+            action=AuditEntry.Action.NEED_EDITED,
+            actor=actor,
+            target=f"need:{need.pk}",
+            summary=", ".join(changed),
+            data={"fields": changed},
+        )
     index_on_commit("need", need.pk)
     return need
 
 
-def _discussion_for(need: Need, actor: User):
-    """The forum thread where a submitted need is discussed (made on submission)."""
-    from forum import services as forum_services
-    from forum.models import Publicity, Thread
+def _discussion_for(need: Need, actor: User) -> Thread | None:
+    """The forum thread where the need is discussed, with the need's publicity.
 
+    The thread the need grew from becomes its discussion only when it already has
+    the need's publicity in a category open to all: a thread written for a smaller
+    audience is never opened up by submitting a need; a new discussion is started
+    instead.
+    """
     if need.discussion_id:
         return need.discussion
-    if need.origin_thread_id:
-        Thread.objects.filter(pk=need.origin_thread_id).update(need=need)
-        return need.origin_thread
+    publicity = permissions.need_publicity(need)
+    origin = need.origin_thread
+    if (
+        origin is not None
+        and origin.need_id is None
+        and origin.publicity == publicity
+        and not origin.category.is_restricted
+    ):
+        Thread.objects.filter(pk=origin.pk).update(need=need)
+        return origin
     category = (
         Category.objects.filter(domain=need.domain, parent__isnull=True, read_roles=[])
         .order_by("position")
@@ -109,15 +142,14 @@ def _discussion_for(need: Need, actor: User):
         "title": need.title,
         "problem": need.problem,
     }
-    thread = forum_services.thread_create(
+    return forum_services.thread_create(
         actor=actor,
         category=category,
         title=need.title[:200],
         body=body,
-        publicity=Publicity.PUBLIC,
+        publicity=publicity,
         need=need,
     )
-    return thread
 
 
 @transaction.atomic
@@ -144,6 +176,7 @@ def need_transition(*, actor: User, need: Need, to_status: str, reason: str = ""
         need.discussion = _discussion_for(need, actor)
     need.updated_at = now
     need.save()
+    discussion_follow(need, actor)
     Transition.objects.create(
         need=need, from_status=from_status, to_status=to_status, actor=actor, reason=reason[:2000]
     )
@@ -230,6 +263,7 @@ def need_merge(*, actor: User, need: Need, target: Need, reason: str) -> Need:
     need.merged_into = target
     need.decided_at = timezone.now()
     need.save()
+    discussion_follow(need, actor)
     Transition.objects.create(
         need=need, from_status=from_status, to_status=Status.MERGED, actor=actor, reason=reason
     )
@@ -276,7 +310,10 @@ def dependencies_set(*, actor: User, need: Need, depends_on: Iterable[Need]) -> 
             )
             - seen
         )
-    need.depends_on.set(depends_on)
+    # Links to needs the actor may not read (another city's draft) are not theirs to
+    # see, nor to remove.
+    unseen = need.depends_on.exclude(permissions.readable_needs(actor))
+    need.depends_on.set([*depends_on, *unseen])
 
 
 @transaction.atomic

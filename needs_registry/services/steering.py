@@ -23,7 +23,7 @@ from needs_registry.models import (
     Status,
     Transition,
 )
-from needs_registry.services.base import lock_need, notify_interested
+from needs_registry.services.base import discussion_follow, lock_need, notify_interested
 from search.indexing import index_on_commit
 
 
@@ -93,6 +93,11 @@ def round_allocate(
                 % {"budget": round_.points_per_city, "total": total}
             }
         )
+    previous = dict(
+        RoundAllocation.objects.filter(round=round_, organisation=actor.organisation).values_list(
+            "need_id", "points"
+        )
+    )
     RoundAllocation.objects.filter(round=round_, organisation=actor.organisation).delete()
     RoundAllocation.objects.bulk_create(
         RoundAllocation(
@@ -105,6 +110,19 @@ def round_allocate(
         for need_id, value in clean.items()
         if value
     )
+    now = {need_id: value for need_id, value in clean.items() if value}
+    if now != previous:
+        audit_record(
+            action=AuditEntry.Action.POINTS_ALLOCATED,
+            actor=actor,
+            target=f"round:{round_.pk}",
+            summary=f"{actor.organisation.slug}: {sum(now.values())} points",
+            data={
+                "organisation": actor.organisation.slug,
+                "before": {str(k): v for k, v in sorted(previous.items())},
+                "after": {str(k): v for k, v in sorted(now.items())},
+            },
+        )
     return clean
 
 
@@ -116,6 +134,21 @@ def round_close(*, actor: User, round_: PrioritisationRound) -> PrioritisationRo
     if round_.closed_at is None:
         round_.closed_at = timezone.now()
         round_.save(update_fields=["closed_at"])
+        audit_record(
+            action=AuditEntry.Action.ROUND_CLOSED,
+            actor=actor,
+            target=f"round:{round_.pk}",
+            summary="closed" if round_.closed_at < round_.closes_at else "closed after its end",
+            data={
+                "totals": {
+                    str(row["need_id"]): row["total"]
+                    for row in RoundAllocation.objects.filter(round=round_)
+                    .values("need_id")
+                    .annotate(total=Sum("points"))
+                    .order_by("need_id")
+                }
+            },
+        )
     return round_
 
 
@@ -126,6 +159,35 @@ def meeting_create(*, actor: User, title: str, held_on: date) -> Meeting:
     meeting = Meeting(title=title, held_on=held_on, created_by=actor)
     meeting.full_clean()
     meeting.save()
+    audit_record(
+        action=AuditEntry.Action.MEETING,
+        actor=actor,
+        target=f"meeting:{meeting.pk}",
+        summary="created",
+        data={"title": meeting.title, "held_on": meeting.held_on.isoformat()},
+    )
+    return meeting
+
+
+@transaction.atomic
+def meeting_update(*, actor: User, meeting: Meeting, title: str, held_on: date) -> Meeting:
+    """Correct a meeting's title or date; audits the change from what to what."""
+    meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
+    if not permissions.can_record_meeting(actor):
+        raise PermissionDenied
+    before = {"title": meeting.title, "held_on": meeting.held_on.isoformat()}
+    meeting.title, meeting.held_on = title, held_on
+    meeting.full_clean()
+    meeting.save()
+    after = {"title": meeting.title, "held_on": meeting.held_on.isoformat()}
+    if after != before:
+        audit_record(
+            action=AuditEntry.Action.MEETING,
+            actor=actor,
+            target=f"meeting:{meeting.pk}",
+            summary="changed: " + ", ".join(k for k in after if after[k] != before[k]),
+            data={"before": before, "after": after},
+        )
     return meeting
 
 
@@ -173,6 +235,7 @@ def decision_record(
         if resulting_status in {Status.ACCEPTED, Status.REJECTED}:
             need.decided_at = timezone.now()
         need.save()
+        discussion_follow(need, actor)
         Transition.objects.create(
             need=need,
             from_status=from_status,

@@ -28,6 +28,7 @@ from needs_registry.views.needs import (
 )
 from needs_registry.views.steering import (
     meeting_detail,
+    meeting_edit,
     meeting_list,
     round_close,
     round_detail,
@@ -43,6 +44,7 @@ __all__ = [
     "dependencies",
     "follow",
     "meeting_detail",
+    "meeting_edit",
     "meeting_list",
     "need_create",
     "need_detail",

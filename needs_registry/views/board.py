@@ -1,21 +1,17 @@
 """The backlog board with its exports, and the yearly report."""
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import AuditEntry
-from accounts.ratelimit import exceeded, limited_response
-from accounts.services import audit_record
-from needs_registry import exports, permissions, selectors
+from needs_registry import selectors
 from needs_registry.forms import (
     BoardFilterForm,
 )
-from needs_registry.views.base import crumbs, member_cities
+from needs_registry.views.base import crumbs, export_response, member_cities
 
 
 @login_required
@@ -39,12 +35,9 @@ def backlog_board(request: HttpRequest) -> HttpResponse:
     )
     fmt = request.GET.get("format")
     if fmt in {"csv", "xlsx"}:
-        if not permissions.can_export(request.user):
-            raise PermissionDenied
-        if exceeded(request, "export"):
-            return limited_response(request)
-        audit_record(action=AuditEntry.Action.EXPORT, actor=request.user, summary=f"backlog {fmt}")
-        return exports.table_response(
+        return export_response(
+            request,
+            summary=f"backlog {fmt}",
             name="backlog",
             fmt=fmt,
             header=[
@@ -110,12 +103,9 @@ def yearly_report(request: HttpRequest) -> HttpResponse:
     rows = selectors.yearly_summary(year=year)
     fmt = request.GET.get("format")
     if fmt in {"csv", "xlsx"}:
-        if exceeded(request, "export"):
-            return limited_response(request)
-        audit_record(
-            action=AuditEntry.Action.EXPORT, actor=request.user, summary=f"yearly {year} {fmt}"
-        )
-        return exports.table_response(
+        return export_response(
+            request,
+            summary=f"yearly {year} {fmt}",
             name=f"summary-{year}",
             fmt=fmt,
             header=[

@@ -5,12 +5,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from forum.models import Domain
+from forum.selectors import first_post_body, thread_get_for_viewer
 from frontend.forms import add_service_errors
 from needs_registry import permissions, selectors, services
 from needs_registry.forms import (
@@ -52,16 +53,15 @@ def need_create(request: HttpRequest) -> HttpResponse:
     if not permissions.can_create_need(request.user):
         raise PermissionDenied
     origin = None
-    if request.GET.get("from_thread") or request.POST.get("from_thread"):
-        from forum.selectors import thread_get_for_viewer
-
+    initial = {}
+    from_thread = request.GET.get("from_thread") or request.POST.get("from_thread")
+    if from_thread:
         if not permissions.can_promote_thread(request.user):
             raise PermissionDenied
-        origin = thread_get_for_viewer(
-            viewer=request.user,
-            pk=int(request.GET.get("from_thread") or request.POST.get("from_thread")),
-        )
-    initial = {"title": origin.title, "problem": origin.posts.first().body} if origin else {}
+        if not from_thread.isdigit():
+            raise Http404
+        origin = thread_get_for_viewer(viewer=request.user, pk=int(from_thread))
+        initial = {"title": origin.title, "problem": first_post_body(thread=origin)}
     form = NeedForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
@@ -120,11 +120,11 @@ def need_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "shares": selectors.cost_shares(need=need, positions=positions),
             "route": selectors.procurement_route(need),
             "history": selectors.vote_history(need=need),
+            "city_history": selectors.city_history(need=need),
             "timeline": selectors.timeline(need=need),
             "decisions": selectors.decisions_for(need=need),
             "points": services.round_points_total(need),
-            "dependencies": list(need.depends_on.all()),
-            "dependents": list(need.dependents.all()),
+            "links": selectors.need_links(viewer=user, need=need),
             "transitions": [
                 (s, Status(s).label) for s in permissions.allowed_transitions(user, need)
             ],

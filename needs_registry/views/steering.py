@@ -9,17 +9,14 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.models import AuditEntry
-from accounts.ratelimit import exceeded, limited_response
-from accounts.services import audit_record
 from frontend.forms import add_service_errors
-from needs_registry import exports, permissions, selectors, services
+from needs_registry import permissions, selectors, services
 from needs_registry.forms import (
     DecisionForm,
     MeetingForm,
     RoundForm,
 )
-from needs_registry.views.base import crumbs, member_cities
+from needs_registry.views.base import crumbs, export_response, member_cities
 
 
 @login_required
@@ -69,13 +66,12 @@ def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
             else:
                 messages.success(request, _("Your city's points were saved."))
                 return redirect("needs:round_detail", pk=round_.pk)
-    results = selectors.round_results(round_=round_)
+    results = selectors.round_results(viewer=user, round_=round_)
     fmt = request.GET.get("format")
     if fmt in {"csv", "xlsx"}:
-        if exceeded(request, "export"):
-            return limited_response(request)
-        audit_record(action=AuditEntry.Action.EXPORT, actor=user, summary=f"round {pk} {fmt}")
-        return exports.table_response(
+        return export_response(
+            request,
+            summary=f"round {pk} {fmt}",
             name=f"round-{round_.pk}",
             fmt=fmt,
             header=[_("Number"), _("Need"), *[c.name for c in results.cities], _("Total")],
@@ -150,7 +146,7 @@ def meeting_list(request: HttpRequest) -> HttpResponse:
         request,
         "needs_registry/meeting_list.html",
         {
-            "meetings": selectors.meeting_list(),
+            "meetings": selectors.meeting_list(viewer=request.user),
             "form": form,
             "breadcrumbs": crumbs((_("Steering group meetings"), None)),
         },
@@ -160,7 +156,7 @@ def meeting_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    meeting = selectors.meeting_get(pk=pk)
+    meeting = selectors.meeting_get(viewer=request.user, pk=pk)
     cities = list(member_cities())
     can_decide = permissions.can_steer(request.user)
     form = (
@@ -200,11 +196,33 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "needs_registry/meeting_detail.html",
         {
             "meeting": meeting,
-            "decisions": selectors.meeting_decisions(meeting=meeting),
+            "decisions": selectors.meeting_decisions(viewer=request.user, meeting=meeting),
             "form": form,
+            "meeting_form": (
+                MeetingForm(
+                    initial={"title": meeting.title, "held_on": meeting.held_on},
+                    prefix="meeting",
+                )
+                if permissions.can_record_meeting(request.user)
+                else None
+            ),
             "breadcrumbs": crumbs(
                 (_("Steering group meetings"), reverse("needs:meeting_list")), (str(meeting), None)
             ),
         },
         status=400 if form is not None and form.errors else 200,
     )
+
+
+@login_required
+@require_POST
+def meeting_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Correct a meeting's title or date (the change is audited)."""
+    meeting = selectors.meeting_get(viewer=request.user, pk=pk)
+    form = MeetingForm(request.POST, prefix="meeting")
+    if form.is_valid():
+        services.meeting_update(actor=request.user, meeting=meeting, **form.cleaned_data)
+        messages.success(request, _("The meeting was saved."))
+    else:
+        messages.error(request, _("Give the meeting a title and a date."))
+    return redirect("needs:meeting_detail", pk=meeting.pk)

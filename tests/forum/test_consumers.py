@@ -187,8 +187,9 @@ SUBSCRIPTION_MATRIX = {
     "expert_b": ("subscribed", "forbidden"),
     "ict_lead": ("subscribed", "forbidden"),
     "steering": ("subscribed", "subscribed"),
-    "moderator": ("subscribed", "subscribed"),
-    "admin": ("subscribed", "subscribed"),
+    # Least privilege: moderating or administering the platform reads nothing restricted.
+    "moderator": ("subscribed", "forbidden"),
+    "admin": ("subscribed", "forbidden"),
 }
 
 

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from accounts.models import Role
 from forum.models import Notification
-from needs_registry import selectors, services
+from needs_registry import permissions, selectors, services
 from needs_registry.models import (
     CityPosition,
     CityVote,
@@ -206,7 +206,7 @@ def test_round_budget_is_enforced_per_city(people):
             actor=people["kajaani_lead"], round_=round_, points={first.pk: 80, second.pk: 30}
         )
     services.round_allocate(actor=people["kajaani_lead"], round_=round_, points={second.pk: 100})
-    results = selectors.round_results(round_=round_)
+    results = selectors.round_results(viewer=people["pori_lead"], round_=round_)
     assert results.totals == {first.pk: 70, second.pk: 130}
     assert [n.pk for n in results.needs] == [second.pk, first.pk]
     services.round_close(actor=people["steering"], round_=round_)
@@ -316,3 +316,142 @@ def test_solved_position_needs_the_how(people):
         actor=people["kajaani_lead"], need=need, stance="solved", solution="Avoin lähdekoodi X"
     )
     assert CityPosition.objects.get(need=need).solution == "Avoin lähdekoodi X"
+
+
+def test_a_decision_on_a_draft_notifies_only_those_who_may_read_it(people):
+    porvoo = people["cities"]["porvoo"]
+    draft = services.need_create(actor=people["porvoo_expert"], data=NEED)
+    moved = UserFactory(organisation=porvoo)
+    services.follow_set(actor=moved, need=draft, on=True)
+    # The follower's organisation changes at their next sign-in: Porvoo's draft is no
+    # longer theirs to read.
+    moved.organisation = people["cities"]["pori"]
+    moved.save()
+    steering = UserFactory(organisation=porvoo, roles=[Role.STEERING_GROUP])
+    meeting = services.meeting_create(actor=steering, title="Ohjausryhmä", held_on="2026-11-20")
+    services.decision_record(
+        actor=steering,
+        meeting=meeting,
+        need=draft,
+        agenda_item="3 §",
+        text="Valmistellaan.",
+        rationale="",
+        resulting_status=Status.DRAFT,
+        stances={},
+    )
+    told = Notification.objects.filter(kind=Notification.Kind.NEED_DECISION)
+    assert set(told.values_list("user", flat=True)) == {people["porvoo_expert"].pk}
+    assert NEED["title"] in told.get().text
+
+
+def test_a_confidential_thread_is_not_opened_up_by_the_need_it_grew_into(people):
+    from forum import services as forum_services
+    from forum.models import Category, Publicity
+
+    thread = forum_services.thread_create(
+        actor=people["porvoo_lead"],
+        category=Category.objects.get(slug="talous"),
+        title="Porvoon sisäinen",
+        body="Vain Porvoolle.",
+        publicity=Publicity.CONFIDENTIAL,
+    )
+    need = services.need_create(actor=people["porvoo_lead"], data=NEED, origin_thread=thread)
+    need = services.need_transition(
+        actor=people["porvoo_lead"], need=need, to_status=Status.SUBMITTED
+    )
+    thread.refresh_from_db()
+    assert thread.publicity == Publicity.CONFIDENTIAL
+    assert thread.need_id is None
+    assert need.discussion != thread
+    assert need.discussion.publicity == Publicity.PUBLIC
+    assert need.discussion.need_id == need.pk
+
+
+def test_a_public_thread_becomes_the_discussion_of_the_need_it_grew_into(people):
+    from forum import services as forum_services
+    from forum.models import Category, Publicity
+
+    thread = forum_services.thread_create(
+        actor=people["porvoo_lead"],
+        category=Category.objects.get(slug="talous"),
+        title="Avoin keskustelu",
+        body="Kaikille.",
+        publicity=Publicity.PUBLIC,
+    )
+    need = services.need_create(actor=people["porvoo_lead"], data=NEED, origin_thread=thread)
+    need = services.need_transition(
+        actor=people["porvoo_lead"], need=need, to_status=Status.SUBMITTED
+    )
+    assert need.discussion == thread
+
+
+def test_the_discussion_follows_the_needs_publicity(people, django_capture_on_commit_callbacks):
+    from forum.models import Publicity, Thread
+    from search.models import SearchDocument
+    from search.service import index_update
+
+    need = submitted(people)
+    assert need.discussion.publicity == Publicity.PUBLIC
+    # Suppose the thread was left behind, confidential as the need's draft once was.
+    Thread.objects.filter(pk=need.discussion_id).update(publicity=Publicity.CONFIDENTIAL)
+    index_update("thread", need.discussion_id)
+    for post in need.discussion.posts.all():
+        index_update("post", post.pk)
+    documents = SearchDocument.objects.filter(thread_id=need.discussion_id)
+    assert set(documents.values_list("publicity", flat=True)) == {Publicity.CONFIDENTIAL}
+    with django_capture_on_commit_callbacks(execute=True):
+        services.need_transition(actor=people["steering"], need=need, to_status=Status.UNDER_REVIEW)
+    need.discussion.refresh_from_db()
+    assert need.discussion.publicity == Publicity.PUBLIC
+    assert documents.count() == 2  # the thread and its opening post
+    assert set(documents.values_list("publicity", flat=True)) == {Publicity.PUBLIC}
+
+
+def test_only_a_needs_thread_follows_a_need(people):
+    from forum import services as forum_services
+    from forum.models import Category, Publicity
+
+    thread = forum_services.thread_create(
+        actor=people["porvoo_lead"],
+        category=Category.objects.get(slug="talous"),
+        title="Oma ketju",
+        body="x",
+    )
+    with pytest.raises(PermissionDenied):
+        forum_services.thread_publicity_follow(
+            actor=people["porvoo_lead"], thread=thread, publicity=Publicity.PUBLIC
+        )
+
+
+def test_a_draft_is_its_citys_alone(people):
+    from accounts.models import Role as Roles
+
+    draft = services.need_create(actor=people["porvoo_expert"], data=NEED)
+    admin = UserFactory(organisation=people["cities"]["pori"], roles=[Roles.PLATFORM_ADMIN])
+    for viewer, sees in [
+        (people["porvoo_lead"], True),
+        (admin, False),
+        (people["pori_lead"], False),
+    ]:
+        assert permissions.can_read_need(viewer, draft) is sees
+        assert (draft in selectors.need_list(viewer=viewer)) is sees
+
+
+def test_a_thread_in_a_restricted_category_is_not_opened_up_by_its_need(people):
+    from forum import services as forum_services
+    from forum.models import Publicity
+
+    leads_only = CategoryFactory(slug="johtajat", domain="finance", read_roles=[Role.ICT_LEAD])
+    thread = forum_services.thread_create(
+        actor=people["porvoo_lead"],
+        category=leads_only,
+        title="Johtajien kesken",
+        body="x",
+        publicity=Publicity.PUBLIC,
+    )
+    need = services.need_create(actor=people["porvoo_lead"], data=NEED, origin_thread=thread)
+    need = services.need_transition(
+        actor=people["porvoo_lead"], need=need, to_status=Status.SUBMITTED
+    )
+    assert need.discussion != thread
+    assert not need.discussion.category.is_restricted

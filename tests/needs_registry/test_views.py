@@ -190,3 +190,237 @@ def test_need_attachments_are_checked_and_dependencies_saved(client, registry):
 
 def test_sign_in_is_where_members_only_pages_send_you(client, db):
     assert client.get("/members/")["Location"].startswith("/sign-in/?next=")
+
+
+# What is hidden stays hidden: each leak, with someone who may see the thing seeing it.
+
+
+def page(client, user, url):
+    client.logout()
+    if user is not None:
+        client.force_login(user)
+    return client.get(url).content.decode()
+
+
+def test_a_draft_depending_on_a_public_need_is_named_only_in_its_own_city(client, registry):
+    pori_draft = services.need_create(
+        actor=registry["pori_lead"],
+        data={"title": "Porin luonnos", "problem": "p", "desired_outcome": "o", "domain": "ict"},
+    )
+    services.dependencies_set(
+        actor=registry["pori_lead"], need=pori_draft, depends_on=[registry["need"]]
+    )
+    url = f"/needs/{registry['need'].pk}/"
+    assert "Porin luonnos" in page(client, registry["pori_lead"], url)
+    assert "Porin luonnos" not in page(client, None, url)
+    assert "Porin luonnos" not in page(client, registry["lead"], url)
+
+
+def test_a_public_need_depending_on_a_draft_names_it_only_in_the_drafts_city(client, registry):
+    need = registry["need"]
+    services.dependencies_set(actor=registry["lead"], need=need, depends_on=[registry["draft"]])
+    url = f"/needs/{need.pk}/"
+    assert "Salainen luonnos" in page(client, registry["lead"], url)
+    assert "Salainen luonnos" not in page(client, registry["pori_lead"], url)
+    assert "Salainen luonnos" not in page(client, None, url)
+
+
+def test_saving_dependencies_keeps_links_the_editor_cannot_see(registry):
+    from needs_registry.models import Need
+
+    other = services.need_create(
+        actor=registry["pori_lead"],
+        data={"title": "Toinen", "problem": "p", "desired_outcome": "o", "domain": "ict"},
+    )
+    services.need_transition(actor=registry["pori_lead"], need=other, to_status=Status.SUBMITTED)
+    need = registry["need"]
+    services.dependencies_set(actor=registry["lead"], need=need, depends_on=[registry["draft"]])
+    # Porvoo's draft is not Pori's to see, nor to remove.
+    coordinator = UserFactory(organisation=registry["pori_lead"].organisation)
+    coordinator.roles.create(role=Role.PROJECT_COORDINATOR)
+    services.dependencies_set(
+        actor=coordinator, need=Need.objects.get(pk=need.pk), depends_on=[other]
+    )
+    assert set(need.depends_on.all()) == {registry["draft"], other}
+
+
+@pytest.fixture
+def draft_decision(registry):
+    """Porvoo's steering group member records a decision on Porvoo's own draft."""
+    steering = UserFactory(organisation=registry["lead"].organisation, roles=[Role.STEERING_GROUP])
+    meeting = services.meeting_create(actor=steering, title="Ohjausryhmä", held_on="2026-11-20")
+    services.decision_record(
+        actor=steering,
+        meeting=meeting,
+        need=registry["draft"],
+        agenda_item="§7",
+        text="Valmistellaan edelleen.",
+        rationale="",
+        resulting_status=Status.DRAFT,
+        stances={},
+    )
+    return meeting
+
+
+def test_a_decision_on_a_draft_names_it_only_in_the_drafts_city(client, registry, draft_decision):
+    url = f"/needs/meetings/{draft_decision.pk}/"
+    own = page(client, registry["lead"], url)
+    assert "Salainen luonnos" in own
+    assert "Valmistellaan edelleen." in own
+    other = page(client, registry["pori_lead"], url)
+    assert "§7" in other
+    assert "Salainen luonnos" not in other
+    assert "Valmistellaan edelleen." not in other
+    assert "Salainen luonnos" not in page(client, registry["pori_lead"], "/needs/meetings/")
+
+
+def test_meetings_are_for_members_of_a_city(client, registry, draft_decision):
+    outsider = UserFactory(organisation=None)
+    client.force_login(outsider)
+    assert client.get(f"/needs/meetings/{draft_decision.pk}/").status_code == 404
+    assert "Ohjausryhmä" not in client.get("/needs/meetings/").content.decode()
+    client.force_login(registry["pori_lead"])
+    assert "Ohjausryhmä" in client.get("/needs/meetings/").content.decode()
+
+
+def test_every_export_asks_the_export_permission(client, registry):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from needs_registry.models import Need
+
+    steering = UserFactory(organisation=registry["lead"].organisation, roles=[Role.STEERING_GROUP])
+    now = timezone.now()
+    round_ = services.round_open(
+        actor=steering,
+        title="Kierros",
+        needs=[Need.objects.get(pk=registry["need"].pk)],
+        points_per_city=10,
+        opens_at=now - timedelta(hours=1),
+        closes_at=now + timedelta(days=1),
+    )
+    urls = [
+        f"/needs/rounds/{round_.pk}/?format=csv",
+        f"/needs/rounds/{round_.pk}/?format=xlsx",
+        "/needs/reports/yearly/?format=csv",
+        "/needs/reports/yearly/?format=xlsx",
+        "/needs/board/?format=csv",
+        "/needs/board/?format=xlsx",
+    ]
+    client.force_login(UserFactory(organisation=None))
+    assert [client.get(url).status_code for url in urls] == [403] * len(urls)
+    client.force_login(registry["pori_lead"])
+    assert [client.get(url).status_code for url in urls] == [200] * len(urls)
+    assert "Varausjärjestelmä" in client.get(urls[0]).content.decode("utf-8-sig")
+
+
+def test_a_need_is_drafted_only_from_what_the_lead_may_read(client, registry):
+    from forum import services as forum_services
+    from forum.models import Category
+
+    moderator = UserFactory(roles=[Role.MODERATOR])
+    thread = forum_services.thread_create(
+        actor=registry["pori_lead"],
+        category=Category.objects.get(slug="ict"),
+        title="Avoin ketju",
+        body="Avauksen teksti",
+    )
+    url = f"/needs/new/?from_thread={thread.pk}"
+    assert "Avauksen teksti" in page(client, registry["pori_lead"], url)
+    forum_services.post_set_hidden(actor=moderator, post=thread.posts.get(number=1), hidden=True)
+    form = page(client, registry["pori_lead"], url)
+    assert "Avoin ketju" in form
+    assert "Avauksen teksti" not in form
+    assert client.get("/needs/new/?from_thread=abc").status_code == 404
+    assert client.get("/needs/new/?from_thread=999999").status_code == 404
+
+
+def test_a_confidential_thread_does_not_fill_another_citys_need_form(client, registry):
+    from forum import services as forum_services
+    from forum.models import Category, Publicity
+    from forum.permissions import can_read_thread
+
+    thread = forum_services.thread_create(
+        actor=registry["pori_lead"],
+        category=Category.objects.get(slug="ict"),
+        title="Luottamuksellinen",
+        body="Porin salaisuus",
+        publicity=Publicity.CONFIDENTIAL,
+    )
+    url = f"/needs/new/?from_thread={thread.pk}"
+    assert "Porin salaisuus" in page(client, registry["pori_lead"], url)
+    assert not can_read_thread(registry["lead"], thread)
+    client.force_login(registry["lead"])
+    response = client.get(url)
+    assert response.status_code == 404
+    assert "Porin salaisuus" not in response.content.decode()
+
+
+def test_the_open_data_api_pages_in_the_database_at_most_100_needs(client, registry):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from needs_registry.models import Need
+
+    need = registry["need"]
+    Need.objects.bulk_create(
+        Need(
+            title=f"Tarve {n}",
+            problem="p",
+            desired_outcome="o",
+            domain="ict",
+            organisation=need.organisation,
+            contact=need.contact,
+            created_by=need.created_by,
+            status=Status.SUBMITTED,
+        )
+        for n in range(120)
+    )
+    with CaptureQueriesContext(connection) as queries:
+        body = client.get("/api/needs?limit=100&offset=10").json()
+    assert body["count"] == 121
+    assert len(body["items"]) == 100
+    listing = [q["sql"] for q in queries if 'FROM "needs_registry_need"' in q["sql"]]
+    assert any("LIMIT 100" in sql for sql in listing), listing
+    assert client.get("/api/needs?limit=101").status_code == 422
+    assert len(client.get("/api/needs").json()["items"]) == 100
+    schema = client.get("/api/openapi.json").json()
+    limit = next(
+        p for p in schema["paths"]["/api/needs"]["get"]["parameters"] if p["name"] == "limit"
+    )
+    assert limit["schema"]["maximum"] == 100
+
+
+def test_need_and_meeting_pages_queries_do_not_grow_with_links(client, registry, draft_decision):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    need = registry["need"]
+    steering = UserFactory(organisation=registry["lead"].organisation, roles=[Role.STEERING_GROUP])
+    client.force_login(registry["lead"])
+
+    def counted(url):
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url).status_code == 200
+        return len(queries)
+
+    small = counted(f"/needs/{need.pk}/"), counted(f"/needs/meetings/{draft_decision.pk}/")
+    for n in range(5):
+        other = services.need_create(
+            actor=registry["lead"],
+            data={"title": f"L{n}", "problem": "p", "desired_outcome": "o", "domain": "ict"},
+        )
+        services.dependencies_set(actor=registry["lead"], need=other, depends_on=[need])
+        services.decision_record(
+            actor=steering,
+            meeting=draft_decision,
+            need=other,
+            agenda_item=f"§{n + 10}",
+            text="x",
+            rationale="",
+            resulting_status=Status.DRAFT,
+            stances={},
+        )
+    large = counted(f"/needs/{need.pk}/"), counted(f"/needs/meetings/{draft_decision.pk}/")
+    assert small == large

@@ -32,6 +32,9 @@ class Command(BaseCommand):
                 database.index(document, name, pk)
                 if document is not None:
                     batch.append(document)
+                elif engine is not None:
+                    # Deleted and hidden posts leave Meilisearch too.
+                    engine.index(None, name, pk)
                 done += 1
                 if engine is not None and len(batch) >= 1000:
                     engine.index_many(batch)
