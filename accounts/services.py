@@ -26,6 +26,7 @@ from accounts.models import (
     new_feed_token,
 )
 from forum.anonymisation import member_forum_anonymise
+from forum.events import member_events_anonymise
 from live.broadcast import broadcast_on_commit, user_group
 from needs_registry.models import Need
 from search.indexing import index_on_commit
@@ -349,8 +350,9 @@ def member_anonymise(*, actor: User, user: User) -> User:
     Only platform admins. Clears personal fields, the @handle, roles, tags,
     sessions and the stored ID tokens of their sign-ins; removes their name
     and handle from the forum (their posts and earlier versions, @mentions of
-    them, other members' notifications about them: ``forum.anonymisation``)
-    and re-indexes for search everything that showed their name.
+    them, other members' notifications about them: ``forum.anonymisation``),
+    re-renders the stored live events of those posts (``forum.events``) and
+    re-indexes for search everything that showed their name.
 
     The audit log is not rewritten: it names people by id and keeps the
     actor's name snapshot for the legal retention period (see ``AuditEntry``).
@@ -386,14 +388,10 @@ def member_anonymise(*, actor: User, user: User) -> User:
         for sign_in in SignInSession.objects.filter(user=user):
             _session_store(sign_in.session_key).delete()
         SignInSession.objects.filter(user=user).delete()
-        member_forum_anonymise(
+        rewritten = member_forum_anonymise(
             user_id=user.pk, names=names, handle=handle, label=str(user.public_name)
         )
-        # Hook: the forum's stored live-event frames (ThreadEvent) hold rendered
-        # posts. forum.events.member_events_anonymise(user.pk), from the
-        # event-log work, re-renders the member's posts and is called here,
-        # once the posts above are rewritten; the others' posts that mentioned
-        # the member (the ids member_forum_anonymise returns) need the same.
+        member_events_anonymise(user_id=user.pk, post_ids=rewritten)
         for need_id in Need.objects.filter(Q(contact=user) | Q(created_by=user)).values_list(
             "pk", flat=True
         ):

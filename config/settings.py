@@ -387,6 +387,9 @@ PROCUREMENT_NATIONAL_THRESHOLD_EUR = int(env("PROCUREMENT_NATIONAL_THRESHOLD_EUR
 PROCUREMENT_EU_THRESHOLD_EUR = int(env("PROCUREMENT_EU_THRESHOLD_EUR", "216000"))
 WEBSOCKET_MAX_FRAME_BYTES = 16 * 1024
 EVENT_BUFFER_SIZE = int(env("EVENT_BUFFER_SIZE", "1000"))
+# How long the forum's live-event log keeps events for reconnecting clients
+# (pruned by `manage.py prune_events`); a client that was away longer reloads.
+EVENT_RETENTION_SECONDS = int(env("EVENT_RETENTION_SECONDS", str(7 * 24 * 3600)))
 
 LOGGING = {
     "version": 1,

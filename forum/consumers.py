@@ -5,6 +5,15 @@ is typing, and ping. Everything else arrives from services through the
 channel layer, already serialised, and the process's live hub hands it to
 each socket, which relays it as it is after a permission check.
 
+The check follows the thread's current state, not what was true at connect:
+each thread event carries the thread's ``readers_version`` beside the frame.
+A socket relays at once an event whose version it has already checked (the
+common case: one comparison). An event with a newer version, sent after the
+thread was hidden, moved or its audience changed, is held back with everything
+after it while the socket asks the read rule again; then they are relayed in
+order, or the subscription ends with ``forbidden``. A client asking for events
+older than the log keeps gets a ``reload`` frame.
+
 Client messages (JSON):
     {"type": "subscribe", "thread": 12, "after": 40}   # resume after seq 40
     {"type": "unsubscribe", "thread": 12}
@@ -24,8 +33,8 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.http import Http404
 
-from forum import permissions, selectors
-from forum.events import ACCESS_CHANGED, thread_group
+from forum import selectors
+from forum.events import ACCESS_CHANGED, RELOAD, thread_group
 from forum.presence import get_presence
 from live.broadcast import frame as make_frame
 from live.broadcast import group_send, user_group
@@ -40,13 +49,6 @@ MAX_SUBSCRIPTIONS = 20
 RATE_CAPACITY = 30  # client messages in a burst
 RATE_PER_SECOND = 2.0  # sustained
 TYPING_INTERVAL = 3.0  # seconds between typing signals of one member in one thread
-
-
-class Everything:
-    """The categories of someone who may read them all, including ones created later."""
-
-    def __contains__(self, item) -> bool:
-        return True
 
 
 class LiveConsumer(AsyncWebsocketConsumer):
@@ -65,9 +67,11 @@ class LiveConsumer(AsyncWebsocketConsumer):
         self.hub = get_hub()
         self.presence = get_presence()
         self.threads: dict[int, int] = {}  # thread id -> category id
+        self.readers: dict[int, int] = {}  # thread id -> readers version checked
+        # Thread id -> messages held back while access is checked (subscribing
+        # or re-checking); a check owns the list it started with.
         self.replaying: dict[int, list[dict]] = {}
         self.background: set[asyncio.Task] = set()
-        self.readable_categories = await self._readable_categories()
         self.tokens = float(RATE_CAPACITY)
         self.tokens_at = time.monotonic()
         self.last_typing: dict[int, float] = {}
@@ -144,29 +148,76 @@ class LiveConsumer(AsyncWebsocketConsumer):
         # stored ones are replayed, so nothing falls between the two and
         # nothing comes twice.
         resubscribing = thread_id in self.threads
-        self.replaying[thread_id] = []
+        buffer = self.replaying[thread_id] = []
         await self.hub.join(thread_group(thread_id), self)
-        category_id, stored = await self._subscription(thread_id, after)
-        if category_id is None:
-            self.replaying.pop(thread_id, None)
+        access = await self._subscription(thread_id, after)
+        if access is None:
+            if self.replaying.get(thread_id) is buffer:
+                del self.replaying[thread_id]
             if resubscribing:
                 await self._leave(thread_id)
             else:
                 await self.hub.leave(thread_group(thread_id), self)
             await self._error("forbidden", thread=thread_id)
             return
+        category_id, readers, stored, current = access
         self.threads[thread_id] = category_id
-        last = after
-        for seq, text in stored:
-            await self.send(text_data=text)
-            last = seq
-        for event in self.replaying.pop(thread_id, []):
-            if event["seq"] > last:
-                await self.send(text_data=event["frame"])
-                last = event["seq"]
+        self.readers[thread_id] = readers
+        if stored is None:
+            await self.send(text_data=make_frame(RELOAD, {"thread": thread_id}))
+            last = current
+        else:
+            last = after
+            for seq, text in stored:
+                await self.send(text_data=text)
+                last = seq
+        last = await self._relay_held(thread_id, buffer, last)
+        if last is None:
+            return
         await self.send(text_data=make_frame("subscribed", {"thread": thread_id, "seq": last}))
         if not resubscribing:
             self.presence.joined(thread_id, category_id, self.user.pk, self.display_name)
+
+    async def _relay_held(self, thread_id: int, buffer: list[dict], last: int) -> int | None:
+        """Relay the messages held back for a thread, in order, checking access
+        again before any sent under a newer readers version than checked.
+
+        Returns the last sequence number relayed, or ``None`` when the
+        subscription ended (access lost, or a newer subscribe took over).
+        """
+        while self.replaying.get(thread_id) is buffer:
+            if not buffer:
+                del self.replaying[thread_id]
+                return last
+            message = buffer[0]
+            readers = message.get("readers")
+            if readers is not None and readers > self.readers.get(thread_id, -1):
+                if not await self._check_thread(thread_id, buffer):
+                    return None
+                # The database had committed the change before the event was
+                # sent, so the check has seen at least this version.
+                self.readers[thread_id] = max(self.readers[thread_id], readers)
+                continue
+            buffer.pop(0)
+            seq = message.get("seq")
+            if message.get("event") == ACCESS_CHANGED or (seq is not None and seq <= last):
+                continue
+            await self.send(text_data=message["frame"])
+            if seq is not None:
+                last = seq
+        return None
+
+    async def _check_thread(self, thread_id: int, buffer: list[dict]) -> bool:
+        """Ask the read rule again about one thread; leaves it when no longer readable."""
+        access = await self._thread_access(thread_id)
+        if self.replaying.get(thread_id) is not buffer:
+            return False
+        if access is None:
+            await self._leave(thread_id)
+            await self._error("forbidden", thread=thread_id)
+            return False
+        self.threads[thread_id], self.readers[thread_id] = access
+        return True
 
     async def _unsubscribe(self, message):
         thread_id = int(message["thread"])
@@ -176,6 +227,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
     async def _leave(self, thread_id: int):
         if self.threads.pop(thread_id, None) is not None:
             self.presence.left(thread_id, self.user.pk)
+        self.readers.pop(thread_id, None)
         self.replaying.pop(thread_id, None)
         await self.hub.leave(thread_group(thread_id), self)
 
@@ -196,7 +248,8 @@ class LiveConsumer(AsyncWebsocketConsumer):
                     "typing",
                     {"thread": thread_id, "user": self.user.pk, "name": self.display_name},
                 ),
-                "category": self.threads[thread_id],
+                "thread": thread_id,
+                "readers": self.readers[thread_id],
                 "sender": self.live_id,
             },
         )
@@ -210,68 +263,95 @@ class LiveConsumer(AsyncWebsocketConsumer):
 
     async def deliver(self, message, outgoing):
         """Relay a group message after its checks; ``outgoing`` is the shared websocket message."""
+        thread_id = message.get("thread")
         if message["type"] == "live.ephemeral":
-            if message.get("sender") == self.live_id:
-                return
-            if message.get("category") in self.readable_categories:
+            # Typing and presence: only on a subscription that is not being
+            # checked, never from this socket, and dropped (not held) when
+            # sent under a readers version this socket has not checked.
+            if (
+                message.get("sender") != self.live_id
+                and thread_id in self.threads
+                and thread_id not in self.replaying
+                and message.get("readers", 0) <= self.readers[thread_id]
+            ):
                 await self.base_send(outgoing)
             return
-        session_key = message.get("session_key")
-        if session_key is not None:
-            if session_key == self.session_key:
-                await self.close(code=CLOSE_SESSION_ENDED)
+        if thread_id is None:
+            # The member's own group: session ends, access changes, counts.
+            session_key = message.get("session_key")
+            if session_key is not None:
+                if session_key == self.session_key:
+                    await self.close(code=CLOSE_SESSION_ENDED)
+                return
+            if message.get("event") == ACCESS_CHANGED:
+                self._in_background(self._recheck_access())
+                return
+            await self.base_send(outgoing)
             return
-        buffer = self.replaying.get(message.get("thread"))
+        buffer = self.replaying.get(thread_id)
         if buffer is not None:
             buffer.append(message)
             return
-        category = message.get("category")
-        if category is not None and category not in self.readable_categories:
+        if thread_id not in self.threads:
+            return
+        readers = message.get("readers")
+        if readers is not None and readers > self.readers[thread_id]:
+            # Sent after who may read the thread changed: hold it, and what
+            # follows, until the read rule has been asked again.
+            buffer = self.replaying[thread_id] = [message]
+            self._in_background(self._relay_held(thread_id, buffer, 0))
             return
         if message.get("event") == ACCESS_CHANGED:
-            task = asyncio.create_task(self._recheck_access())
-            self.background.add(task)
-            task.add_done_callback(self.background.discard)
             return
         await self.base_send(outgoing)
 
+    def _in_background(self, coroutine) -> None:
+        task = asyncio.create_task(coroutine)
+        self.background.add(task)
+        task.add_done_callback(self.background.discard)
+
     async def _recheck_access(self):
+        """The member's roles or organisation changed: check every subscription again."""
         user = await database_sync_to_async(_reload_user)(self.user.pk)
         if user is None or not user.is_active:
             await self.close(code=CLOSE_SESSION_ENDED)
             return
         self.user = user
-        self.readable_categories = await self._readable_categories()
+        self.display_name = user.public_name
         for thread_id in list(self.threads):
-            if await self._thread_category(thread_id) is None:
-                await self._leave(thread_id)
-                await self._error("forbidden", thread=thread_id)
+            if thread_id in self.replaying:
+                continue
+            buffer = self.replaying[thread_id] = []
+            if await self._check_thread(thread_id, buffer):
+                await self._relay_held(thread_id, buffer, 0)
 
     # Database reads, through selectors
 
     @database_sync_to_async
-    def _readable_categories(self):
-        ids = permissions.readable_category_ids(self.user)
-        return Everything() if ids is None else frozenset(ids)
+    def _thread_access(self, thread_id: int) -> tuple[int, int] | None:
+        """The thread's category and readers version if the member may read it now."""
+        user = _reload_user(self.user.pk)
+        if user is None or not user.is_active:
+            return None
+        self.user = user
+        try:
+            thread = selectors.thread_get_for_viewer(viewer=user, pk=thread_id)
+        except Http404:
+            return None
+        return thread.category_id, thread.readers_version
 
     @database_sync_to_async
-    def _thread_category(self, thread_id: int) -> int | None:
+    def _subscription(
+        self, thread_id: int, after: int
+    ) -> tuple[int, int, list[tuple[int, str]] | None, int] | None:
+        """If the member may read the thread: its category, readers version, the
+        stored events after ``after`` (``None`` if pruned) and its last sequence number."""
         try:
             thread = selectors.thread_get_for_viewer(viewer=self.user, pk=thread_id)
         except Http404:
             return None
-        return thread.category_id
-
-    @database_sync_to_async
-    def _subscription(self, thread_id: int, after: int) -> tuple[int | None, list[tuple[int, str]]]:
-        """The thread's category if the member may read it, and its stored events after it."""
-        try:
-            thread = selectors.thread_get_for_viewer(viewer=self.user, pk=thread_id)
-        except Http404:
-            return None, []
-        if after >= thread.event_seq:
-            return thread.category_id, []
-        return thread.category_id, selectors.events_after(thread_id=thread_id, seq=after)
+        stored = selectors.events_after(thread=thread, seq=after)
+        return thread.category_id, thread.readers_version, stored, thread.event_seq
 
 
 def _reload_user(pk: int):

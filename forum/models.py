@@ -153,6 +153,11 @@ class Thread(models.Model):
     post_count = models.PositiveIntegerField(default=0)
     last_post_number = models.PositiveIntegerField(default=0)
     event_seq = models.PositiveBigIntegerField(default=0)
+    # Raised whenever who may read the thread may have changed (hidden, moved,
+    # publicity or audience changed, its category's readers changed). Live
+    # events carry it, so a socket re-checks access before relaying an event
+    # sent after such a change.
+    readers_version = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["-is_pinned", "-last_activity_at", "-id"]
@@ -328,10 +333,17 @@ class Draft(models.Model):
 
 
 class ThreadEvent(models.Model):
-    """The stored log of a thread's live events, so reconnecting clients catch up."""
+    """The stored log of a thread's live events, so reconnecting clients catch up.
+
+    ``post`` names the post an event is about, so that its frames can be
+    rewritten when the post is deleted, hidden or its author anonymised.
+    """
 
     thread = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="+")
     seq = models.PositiveBigIntegerField()
+    post = models.ForeignKey(
+        Post, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
     frame = models.TextField()
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -339,6 +351,7 @@ class ThreadEvent(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["thread", "seq"], name="thread_event_seq_unique")
         ]
+        indexes = [models.Index(fields=["created_at"], name="thread_event_created_idx")]
 
     def __str__(self) -> str:
         return f"{self.thread_id}#{self.seq}"

@@ -89,6 +89,7 @@ class ThreadPresence:
                                 "presence", {"thread": thread_id, "viewers": names, "count": count}
                             ),
                             "category": self.categories.get(thread_id),
+                            "thread": thread_id,
                             "sender": None,
                         },
                     )

@@ -223,13 +223,25 @@ def is_watching(
     return Watch.objects.filter(user=viewer, thread=thread, category=category).exists()
 
 
-def events_after(*, thread_id: int, seq: int, limit: int = 500) -> list[tuple[int, str]]:
-    """Stored frames of a thread after ``seq``, oldest first, for a catching-up client."""
-    return list(
-        ThreadEvent.objects.filter(thread_id=thread_id, seq__gt=seq)
+def events_after(*, thread: Thread, seq: int, limit: int = 500) -> list[tuple[int, str]] | None:
+    """Stored frames of a thread after ``seq``, oldest first, for a catching-up client.
+
+    ``None`` when events after ``seq`` were pruned (see ``forum.events``): the
+    client cannot catch up and must reload. Sequence numbers have no gaps, so
+    the first kept event says whether any are missing. The caller has checked
+    that the viewer may read ``thread``.
+    """
+    seq = max(seq, 0)
+    if seq >= thread.event_seq:
+        return []
+    frames = list(
+        ThreadEvent.objects.filter(thread_id=thread.pk, seq__gt=seq)
         .order_by("seq")
         .values_list("seq", "frame")[:limit]
     )
+    if not frames or frames[0][0] != seq + 1:
+        return None
+    return frames
 
 
 def notification_unread_count(*, user: User) -> int:

@@ -1,4 +1,4 @@
-"""Background tasks of the forum: notification e-mails."""
+"""Background tasks of the forum: notification e-mails and pruning the live-event log."""
 
 from datetime import timedelta
 
@@ -8,6 +8,8 @@ from django.db import transaction
 from django.tasks import task
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
+
+from forum.events import event_log_prune
 
 
 @task()
@@ -33,6 +35,12 @@ def send_daily_digests() -> int:
     for user in users:
         sent += _send(user.pk, digest=True)
     return sent
+
+
+@task()
+def prune_event_log() -> int:
+    """Delete live events older than ``EVENT_RETENTION_SECONDS``; returns how many."""
+    return event_log_prune()
 
 
 def _email_lines(user, notifications: list) -> list:

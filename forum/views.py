@@ -17,10 +17,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts import ratelimit
-from forum import permissions, selectors, services
+from forum import events, permissions, selectors, services
 from forum.forms import AudienceForm, FlagForm, MoveForm, PostForm, ReactionForm, ThreadForm
 from forum.models import REACTION_SYMBOLS, ReactionKind
 from frontend.forms import add_service_errors
+from live.broadcast import frame
 from needs_registry.permissions import can_promote_thread
 
 logger = logging.getLogger(__name__)
@@ -353,14 +354,24 @@ def thread_audience(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def thread_events(request: HttpRequest, pk: int) -> HttpResponse:
-    """Stored events after ``after``: how a client without a websocket catches up."""
+    """Stored events after ``after``: how a client without a websocket catches up.
+
+    A JSON list of frames; ``[{"type": "reload", ...}]`` when the events asked
+    for are older than the log keeps (the client reloads the page).
+    """
     thread = selectors.thread_get_for_viewer(viewer=request.user, pk=pk)
     try:
         after = int(request.GET.get("after", "0"))
     except ValueError:
         after = 0
-    frames = selectors.events_after(thread_id=thread.pk, seq=after)
-    body = "[" + ",".join(frame for _seq, frame in frames) + "]"
+    frames = selectors.events_after(thread=thread, seq=after)
+    if frames is None:
+        # Events after ``after`` were pruned: the client reloads the thread.
+        return HttpResponse(
+            "[" + frame(events.RELOAD, {"thread": thread.pk}) + "]",
+            content_type="application/json",
+        )
+    body = "[" + ",".join(text for _seq, text in frames) + "]"
     return HttpResponse(body, content_type="application/json")
 
 

@@ -19,7 +19,6 @@ from forum.models import (
     Thread,
 )
 from forum.services.posts import audience_clean, lock_thread, post_html
-from live.broadcast import broadcast_on_commit
 from search.indexing import index_category_on_commit, index_on_commit, index_thread_on_commit
 
 
@@ -34,14 +33,12 @@ def _moderation_audit(actor: User, target: str, summary: str, data: dict | None 
 
 
 def _readers_changed(thread: Thread) -> None:
-    """After commit: re-index the thread and all its posts, and have every open
-    socket on the thread check again whether its member may still read it."""
+    """Who may read the thread may have changed: raise its readers version, so
+    every open socket on it checks again before relaying its next event (and
+    at once, on ``access.changed``), and re-index the thread and all its posts
+    after commit. Call it before sending the change's own event."""
+    events.thread_readers_changed(thread)
     index_thread_on_commit(thread.pk)
-    # No category beside it: the message must reach the sockets that may no
-    # longer read the thread, so that they leave it.
-    broadcast_on_commit(
-        events.thread_group(thread.pk), events.ACCESS_CHANGED, {"thread": thread.pk}
-    )
 
 
 def _refuse_unconfirmed_widening(
@@ -80,7 +77,11 @@ def flag_create(*, actor: User, post: Post, reason: str) -> Flag:
 @transaction.atomic
 def post_set_hidden(*, actor: User, post: Post, hidden: bool, reason: str = "") -> Post:
     """Hide or show a post (the thread's moderators); resolves its open flags;
-    sends ``post.edited``; re-indexes the post (a hidden post leaves the index)."""
+    sends ``post.edited``; re-indexes the post (a hidden post leaves the index).
+
+    Hiding turns every stored live event of the post into a tombstone and
+    sends ``post.edited`` as one; showing it again sends the post anew.
+    """
     thread = lock_thread(post.thread)
     if not permissions.can_moderate_thread(actor, thread):
         raise PermissionDenied
@@ -91,7 +92,12 @@ def post_set_hidden(*, actor: User, post: Post, hidden: bool, reason: str = "") 
         resolved_at=timezone.now(), resolved_by=actor, resolution="hidden" if hidden else "kept"
     )
     post.thread = thread
-    events.thread_event(thread, events.POST_EDITED, {"post": post.pk, "html": post_html(post)})
+    if hidden:
+        events.post_gone(thread, events.POST_EDITED, post)
+    else:
+        events.thread_event(
+            thread, events.POST_EDITED, {"post": post.pk, "html": post_html(post)}, post=post
+        )
     _moderation_audit(actor, f"post:{post.pk}", f"{'hid' if hidden else 'unhid'} post. {reason}")
     index_on_commit("post", post.pk)
     return post
@@ -156,6 +162,8 @@ def thread_moderate(
     if not changes:
         return thread
     thread.save(update_fields=["is_locked", "is_pinned", "is_hidden", "category"])
+    if reindex:
+        _readers_changed(thread)
     events.thread_event(
         thread,
         events.THREAD_UPDATED,
@@ -173,8 +181,6 @@ def thread_moderate(
             "widened": widened,
         }
     _moderation_audit(actor, f"thread:{thread.pk}", ", ".join(changes), data)
-    if reindex:
-        _readers_changed(thread)
     return thread
 
 
@@ -185,7 +191,7 @@ def thread_publicity_follow(*, actor: User, thread: Thread, publicity: str) -> T
     Called by the needs registry's services when a need's publicity changes; they
     have checked the actor's right to change the need. A thread that belongs to no
     need is refused. Writes the thread, an audit entry, and refreshes the search
-    documents of the thread and its posts.
+    documents of the thread and its posts; open sockets on it check again.
     """
     thread = lock_thread(thread)
     if thread.need_id is None:
@@ -202,9 +208,7 @@ def thread_publicity_follow(*, actor: User, thread: Thread, publicity: str) -> T
         f"thread:{thread.pk}",
         f"publicity {previous} -> {publicity} with need:{thread.need_id}",
     )
-    index_on_commit("thread", thread.pk)
-    for post_id in thread.posts.values_list("pk", flat=True):
-        index_on_commit("post", post_id)
+    _readers_changed(thread)
     return thread
 
 
@@ -261,7 +265,8 @@ def thread_audience_set(
 
 def category_read_rule_changed(*, actor: User | None, category: Category) -> None:
     """A category's readers changed (in the back office): audit it and re-index
-    every thread and post in it, so search follows the new rule at once."""
+    every thread and post in it, so search follows the new rule at once; the
+    open sockets on its threads check again whether their members may read."""
     audit_record(
         action=AuditEntry.Action.ADMIN_CHANGE,
         actor=actor,
@@ -274,4 +279,5 @@ def category_read_rule_changed(*, actor: User | None, category: Category) -> Non
             ),
         },
     )
+    events.category_readers_changed(category.pk)
     index_category_on_commit(category.pk)

@@ -5,7 +5,6 @@ from collections.abc import Iterable
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -13,6 +12,7 @@ from django.utils.translation import gettext as _
 from accounts.models import AuditEntry, Organisation, Role, User
 from accounts.services import audit_record
 from forum import events, permissions
+from forum.events import post_html
 from forum.markdown import render as render_markdown
 from forum.models import (
     Attachment,
@@ -56,11 +56,6 @@ def _validate_body(body: str) -> str:
             }
         )
     return body
-
-
-def post_html(post: Post) -> str:
-    """The post as every viewer sees it, rendered once from the page's own partial."""
-    return render_to_string("forum/thread_detail.html#post", {"post": post, "live": True})
 
 
 def lock_thread(thread: Thread) -> Thread:
@@ -226,6 +221,7 @@ def _post_write(*, actor, thread, body, reply_to, attachment_tokens, now) -> Pos
         thread,
         events.POST_CREATED,
         {"post": post.pk, "number": number, "author": actor.pk, "html": post_html(post)},
+        post=post,
     )
     post_notifications(actor=actor, thread=thread, post=post, handles=rendered.mentioned_handles)
     index_on_commit("post", post.pk)
@@ -289,7 +285,9 @@ def post_edit(*, actor: User, post: Post, body: str) -> Post:
     post.save(update_fields=["body", "html", "edited_at"])
     post.thread = thread
     post.revision_count = post.revisions.count()
-    events.thread_event(thread, events.POST_EDITED, {"post": post.pk, "html": post_html(post)})
+    events.thread_event(
+        thread, events.POST_EDITED, {"post": post.pk, "html": post_html(post)}, post=post
+    )
     if post.author_id != actor.pk:
         audit_record(
             action=AuditEntry.Action.MODERATION,
@@ -303,7 +301,12 @@ def post_edit(*, actor: User, post: Post, body: str) -> Post:
 
 @transaction.atomic
 def post_delete(*, actor: User, post: Post) -> Post:
-    """Soft-delete a post (its author or a moderator); sends ``post.deleted``."""
+    """Soft-delete a post (its author or a moderator); sends ``post.deleted``.
+
+    Every stored live event of the post becomes a tombstone in the same
+    transaction, and ``post.deleted`` is one too: the event log keeps nothing
+    of the post's text or author.
+    """
     thread = lock_thread(post.thread)
     post = Post.objects.select_related("author", "organisation").get(pk=post.pk)
     if not permissions.can_delete_post(actor, post):
@@ -312,7 +315,7 @@ def post_delete(*, actor: User, post: Post) -> Post:
     post.deleted_by = actor
     post.save(update_fields=["deleted_at", "deleted_by"])
     post.thread = thread
-    events.thread_event(thread, events.POST_DELETED, {"post": post.pk, "html": post_html(post)})
+    events.post_gone(thread, events.POST_DELETED, post)
     if post.author_id != actor.pk:
         audit_record(
             action=AuditEntry.Action.MODERATION,
@@ -342,7 +345,7 @@ def reaction_toggle(*, actor: User, post: Post, kind: str) -> dict[str, int]:
     post.reaction_counts = {k: v for k, v in counts.items() if v}
     post.save(update_fields=["reaction_counts"])
     events.thread_event(
-        thread, events.POST_REACTIONS, {"post": post.pk, "counts": post.reaction_counts}
+        thread, events.POST_REACTIONS, {"post": post.pk, "counts": post.reaction_counts}, post=post
     )
     return post.reaction_counts
 

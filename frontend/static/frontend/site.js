@@ -49,6 +49,11 @@ class LiveConnection {
       let event;
       try { event = JSON.parse(message.data); } catch { return; }
       if (event.type === "subscribed") this.resyncing.delete(event.thread);
+      if (event.type === "reload") {
+        // The events missed are older than the server keeps: start afresh.
+        window.location.reload();
+        return;
+      }
       if (event.seq !== undefined && event.thread !== undefined && event.type !== "subscribed") {
         const last = this.threads.get(event.thread) ?? 0;
         if (event.seq <= last) return; // seen already
@@ -115,18 +120,35 @@ function setupThread(live) {
   };
   document.addEventListener("visibilitychange", () => markRead(readNumber));
 
+  // A deleted or hidden post arrives as a tombstone: no text, no author.
+  const removePost = (current) => {
+    for (const part of current.querySelectorAll(".post-body, .reply-to, .attachments, [data-reactions], .post-controls, .edited")) {
+      part.remove();
+    }
+    current.classList.add("is-deleted");
+    const note = document.createElement("p");
+    note.className = "post-body muted";
+    note.textContent = posts.dataset.goneLabel ?? "";
+    current.append(note);
+  };
+
   const replacePost = (event) => {
     const current = posts.querySelector(`[data-post-id="${event.post}"]`);
     if (!current) return;
+    if (event.gone) {
+      removePost(current);
+      return;
+    }
     const fresh = fromHTML(event.html);
     const controls = current.querySelector(".post-controls");
     if (controls && !fresh.classList.contains("is-deleted")) fresh.append(controls);
     current.replaceWith(fresh);
+    if (!controls && !fresh.classList.contains("is-deleted")) addControls(fresh, posts);
   };
 
   live.on("post.created", (event) => {
     if (!onLastPage) return;
-    if (posts.querySelector(`[data-post-id="${event.post}"]`)) return;
+    if (event.gone || posts.querySelector(`[data-post-id="${event.post}"]`)) return;
     const element = fromHTML(event.html);
     addControls(element, posts);
     posts.append(element);
@@ -137,6 +159,7 @@ function setupThread(live) {
   live.on("post.edited", replacePost);
   live.on("post.deleted", replacePost);
   live.on("post.reactions", (event) => {
+    if (event.gone) return;
     const box = posts.querySelector(`[data-post-id="${event.post}"] [data-reactions]`);
     if (!box) return;
     box.replaceChildren(...Object.entries(event.counts).map(([kind, count]) => {
