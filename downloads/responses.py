@@ -5,7 +5,7 @@ from urllib.parse import quote
 
 from django.conf import settings
 from django.db.models.fields.files import FieldFile
-from django.http import FileResponse, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.utils.cache import patch_cache_control
 
 # Shown in the browser; every other type is downloaded, so that no uploaded HTML,
@@ -28,14 +28,18 @@ def file_download(file: FieldFile, *, filename: str, content_type: str) -> HttpR
     from its ``internal`` location (nginx's ``X-Accel-Redirect``) and the
     response carries only the headers; otherwise Django streams the file.
     ``content_type`` is the type stored after checking the file's content, never
-    what the uploader's browser claimed.
+    what the uploader's browser claimed. A row whose file is missing from storage
+    answers 404, as nginx does.
     """
     prefix = settings.PROTECTED_FILES_ACCEL_PREFIX
     if prefix:
         response = HttpResponse(content_type=content_type)
         response["X-Accel-Redirect"] = prefix.rstrip("/") + "/" + quote(file.name)
     else:
-        response = FileResponse(file.open("rb"), content_type=content_type)
+        try:
+            response = FileResponse(file.open("rb"), content_type=content_type)
+        except FileNotFoundError:
+            raise Http404 from None
     response["Content-Disposition"] = content_disposition(
         filename, inline=content_type in INLINE_TYPES
     )

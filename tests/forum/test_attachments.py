@@ -245,3 +245,8 @@ def test_orphan_removal_removes_only_orphans(people, board_attachment, settings)
     assert referenced.exists()
     assert fresh.exists()
     assert wagtail_image.exists()
+
+
+def test_a_file_missing_from_storage_answers_404(client, people, board_attachment):
+    board_attachment.file.storage.delete(board_attachment.file.name)
+    assert fetch(client, people["reader"], board_attachment).status_code == 404
