@@ -129,7 +129,7 @@ def _attachment_rows(attachments) -> list[dict[str, Any]]:
             "content_type": a.content_type,
             "size": a.size,
             "created_at": a.created_at.isoformat(),
-            "url": settings.SITE_URL + a.file.url,
+            "url": settings.SITE_URL + a.get_absolute_url(),
             **extra,
         }
         for a, extra in attachments

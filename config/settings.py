@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "needs_registry",
     "frontend",
     "search",
+    "downloads",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -307,8 +308,14 @@ LANGUAGE_COOKIE_SAMESITE = "Lax"
 
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(env("STATIC_ROOT", str(VAR_DIR / "static")))
+# Attachments are never served from MEDIA_URL (only Wagtail's public image
+# renditions under images/ are): they go out through their download views, which
+# ask the read rule. Set PROTECTED_FILES_ACCEL_PREFIX (e.g.
+# "/protected/") when nginx serves MEDIA_ROOT from an `internal` location; the views
+# then answer with X-Accel-Redirect instead of streaming the bytes themselves.
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env("MEDIA_ROOT", str(VAR_DIR / "media")))
+PROTECTED_FILES_ACCEL_PREFIX = env("PROTECTED_FILES_ACCEL_PREFIX")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

@@ -2,12 +2,15 @@
 
 from django.conf import settings
 from django.db import models
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from taggit.managers import TaggableManager
 from taggit.models import TaggedItemBase
 
 from accounts.models import Organisation
+from downloads.responses import INLINE_TYPES
+from downloads.storage import RandomName
 
 
 class Domain(models.TextChoices):
@@ -292,6 +295,7 @@ class Reaction(models.Model):
 
 
 def attachment_path(instance: "Attachment", filename: str) -> str:
+    """Where attachments were stored before their names were random (migration 0001 names it)."""
     return f"attachments/{timezone.now():%Y/%m}/{instance.token}/{filename}"
 
 
@@ -303,7 +307,9 @@ class Attachment(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     token = models.CharField(max_length=32, unique=True)
-    file = models.FileField(upload_to=attachment_path, max_length=300)
+    file = models.FileField(upload_to=RandomName("attachments"), max_length=300)
+    # The uploader's name (stem kept, extension from the checked type), given back
+    # only in Content-Disposition; the stored name is random.
     original_name = models.CharField(max_length=200)
     content_type = models.CharField(max_length=100)
     size = models.PositiveIntegerField()
@@ -312,9 +318,12 @@ class Attachment(models.Model):
     def __str__(self) -> str:
         return self.original_name
 
+    def get_absolute_url(self) -> str:
+        return reverse("forum:attachment_download", args=[self.token])
+
     @property
     def is_image(self) -> bool:
-        return self.content_type.startswith("image/")
+        return self.content_type in INLINE_TYPES
 
 
 class Draft(models.Model):

@@ -42,7 +42,7 @@ from dataclasses import dataclass
 from django.db.models import Q
 
 from accounts.models import Role, User
-from forum.models import Category, Post, Publicity, Thread
+from forum.models import Attachment, Category, Post, Publicity, Thread
 
 # The audience key of "everyone who may read the thread's (restricted) category".
 CATEGORY_READERS = "category"
@@ -104,6 +104,12 @@ def can_read_thread(user: User, thread: Thread) -> bool:
 def can_read_post(user: User, post: Post) -> bool:
     """May ``user`` see the post's text (pages, flag page, history, quotes)?"""
     return not post.is_deleted and not post.is_hidden and can_read_thread(user, post.thread)
+
+
+def can_read_attachment(user: User, attachment: Attachment) -> bool:
+    """An attachment is read with its post: never once the post is deleted or hidden,
+    nor by anyone who may not (or may no longer) read the post's thread."""
+    return attachment.post_id is not None and can_read_post(user, attachment.post)
 
 
 def _category_access(user: User) -> tuple[list[int], list[int]]:

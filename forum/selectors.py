@@ -18,6 +18,7 @@ from accounts.models import Role, User
 from forum import permissions
 from forum.models import (
     CONFIDENTIAL_NOTIFICATION_TEXT,
+    Attachment,
     Category,
     Draft,
     Flag,
@@ -141,6 +142,19 @@ def category_get_for_move(*, viewer: User, pk) -> Category:
     if not permissions.can_read_category(viewer, category):
         raise Http404
     return category
+
+
+def attachment_get_for_viewer(*, viewer: User, token: str) -> Attachment:
+    """The attachment behind a download address; 404 unless the viewer may read its post now."""
+    attachment = (
+        Attachment.objects.select_related("post__thread__category")
+        .prefetch_related("post__thread__category__read_organisations")
+        .filter(token=token)
+        .first()
+    )
+    if attachment is None or not permissions.can_read_attachment(viewer, attachment):
+        raise Http404
+    return attachment
 
 
 def _thread_for_viewer(threads, *, viewer: User, pk: int) -> Thread:

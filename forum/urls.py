@@ -26,6 +26,7 @@ urlpatterns = [
     path("p/<int:pk>/hide/", views.post_hide, name="post_hide"),
     path("p/<int:pk>/solution/", views.post_solution, name="post_solution"),
     path("p/<int:pk>/history/", views.post_history, name="post_history"),
+    path("attachments/<str:token>/", views.attachment_download, name="attachment_download"),
     path("notifications/", views.notifications, name="notifications"),
     path("moderation/", views.moderation_queue, name="moderation_queue"),
     path("moderation/flags/<int:pk>/dismiss/", views.flag_dismiss, name="flag_dismiss"),

@@ -14,9 +14,10 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from accounts import ratelimit
+from downloads.responses import file_download
 from forum import events, permissions, selectors, services
 from forum.forms import AudienceForm, FlagForm, MoveForm, PostForm, ReactionForm, ThreadForm
 from forum.models import REACTION_SYMBOLS, ReactionKind
@@ -80,11 +81,6 @@ def thread_create(request: HttpRequest, slug: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            tokens = []
-            if data.get("attachment"):
-                tokens.append(
-                    services.attachment_upload(actor=request.user, upload=data["attachment"]).token
-                )
             thread = services.thread_create(
                 actor=request.user,
                 category=category,
@@ -94,7 +90,7 @@ def thread_create(request: HttpRequest, slug: str) -> HttpResponse:
                 publicity=data["publicity"],
                 audience_organisations=data["audience_organisations"],
                 audience_roles=data["audience_roles"],
-                attachment_tokens=tokens,
+                uploads=[data.get("attachment")],
             )
         except ValidationError as error:
             add_service_errors(form, error)
@@ -190,17 +186,12 @@ def post_create(request: HttpRequest, pk: int) -> HttpResponse:
                 viewer=request.user, thread=thread, pk=data["reply_to"]
             )
         try:
-            tokens = []
-            if data.get("attachment"):
-                tokens.append(
-                    services.attachment_upload(actor=request.user, upload=data["attachment"]).token
-                )
             post = services.post_create(
                 actor=request.user,
                 thread=thread,
                 body=data["body"],
                 reply_to=reply_to,
-                attachment_tokens=tokens,
+                uploads=[data.get("attachment")],
             )
         except ValidationError as error:
             add_service_errors(form, error)
@@ -476,6 +467,14 @@ def post_solution(request: HttpRequest, pk: int) -> HttpResponse:
         actor=request.user, thread=post.thread, post=None if clear else post
     )
     return redirect(post.get_absolute_url())
+
+
+@require_safe
+def attachment_download(request: HttpRequest, token: str) -> HttpResponse:
+    attachment = selectors.attachment_get_for_viewer(viewer=request.user, token=token)
+    return file_download(
+        attachment.file, filename=attachment.original_name, content_type=attachment.content_type
+    )
 
 
 def post_history(request: HttpRequest, pk: int) -> HttpResponse:

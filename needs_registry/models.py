@@ -5,12 +5,14 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from taggit.managers import TaggableManager
 from taggit.models import TaggedItemBase
 
 from accounts.models import Organisation
+from downloads.storage import RandomName
 from forum.models import Domain
 
 
@@ -369,7 +371,8 @@ class NeedAttachment(models.Model):
     uploader = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
-    file = models.FileField(upload_to="needs/%Y/%m/", max_length=300)
+    file = models.FileField(upload_to=RandomName("needs"), max_length=300)
+    # The uploader's name, given back only in Content-Disposition; the stored name is random.
     original_name = models.CharField(max_length=200)
     content_type = models.CharField(max_length=100)
     size = models.PositiveIntegerField()
@@ -377,6 +380,9 @@ class NeedAttachment(models.Model):
 
     def __str__(self) -> str:
         return self.original_name
+
+    def get_absolute_url(self) -> str:
+        return reverse("needs:attachment_download", args=[self.pk])
 
 
 class PrioritisationRound(models.Model):

@@ -4,7 +4,14 @@ from django.db.models import Q
 
 from accounts.models import Role, User
 from forum.models import Publicity
-from needs_registry.models import Decision, Meeting, Need, PrioritisationRound, Status
+from needs_registry.models import (
+    Decision,
+    Meeting,
+    Need,
+    NeedAttachment,
+    PrioritisationRound,
+    Status,
+)
 
 OPEN_FOR_VOTES = {Status.SUBMITTED, Status.UNDER_REVIEW}
 
@@ -48,6 +55,11 @@ def can_read_need(user: User, need: Need) -> bool:
     if need.status == Status.DRAFT:
         return is_city_member(user) and user.organisation_id == need.organisation_id
     return True
+
+
+def can_read_need_attachment(user: User, attachment: NeedAttachment) -> bool:
+    """A need's attachment is read with the need: a draft's only by its city."""
+    return can_read_need(user, attachment.need)
 
 
 def readable_needs(user: User, prefix: str = "") -> Q:

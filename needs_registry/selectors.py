@@ -33,6 +33,7 @@ from needs_registry.models import (
     Decision,
     Meeting,
     Need,
+    NeedAttachment,
     NeedCityHistory,
     PrioritisationRound,
     RoundAllocation,
@@ -44,6 +45,7 @@ from needs_registry.permissions import (
     can_read_decision,
     can_read_meeting,
     can_read_need,
+    can_read_need_attachment,
     readable_needs,
 )
 
@@ -106,6 +108,14 @@ def need_get_for_viewer(*, viewer: User, pk: int) -> Need:
     if not can_read_need(viewer, need):
         raise Http404
     return need
+
+
+def need_attachment_get_for_viewer(*, viewer: User, pk: int) -> NeedAttachment:
+    """The attachment behind a download address; 404 unless the viewer may read its need."""
+    attachment = NeedAttachment.objects.select_related("need").filter(pk=pk).first()
+    if attachment is None or not can_read_need_attachment(viewer, attachment):
+        raise Http404
+    return attachment
 
 
 @dataclass

@@ -21,6 +21,7 @@ urlpatterns = [
     path("<int:pk>/production/", views.production, name="production"),
     path("<int:pk>/dependencies/", views.dependencies, name="dependencies"),
     path("<int:pk>/attachments/", views.attachment_add, name="attachment_add"),
+    path("attachments/<int:pk>/", views.attachment_download, name="attachment_download"),
     path("rounds/", views.round_list, name="round_list"),
     path("rounds/<int:pk>/", views.round_detail, name="round_detail"),
     path("rounds/<int:pk>/close/", views.round_close, name="round_close"),

@@ -17,6 +17,7 @@ import re
 from datetime import timedelta
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
@@ -24,7 +25,9 @@ from django.utils.crypto import get_random_string
 
 from accounts.models import Role
 from forum import services as forum_services
+from needs_registry import services as needs_services
 from tests.factories import CategoryFactory, OrganisationFactory, UserFactory
+from tests.forum.test_attachments import PDF, PNG
 
 pytestmark = pytest.mark.django_db
 
@@ -157,6 +160,25 @@ def members(status, anonymous="login"):
     return {**dict.fromkeys(KINDS, status), "anonymous": anonymous}
 
 
+def board_attachment_url(w) -> str:
+    """A file attached to a post of the steering group's confidential thread."""
+    post = forum_services.post_create(
+        actor=w["users"]["steering"],
+        thread=w["secret"],
+        body="liite",
+        uploads=[SimpleUploadedFile("a.png", PNG)],
+    )
+    return post.attachments.get().get_absolute_url()
+
+
+def draft_attachment_url(w) -> str:
+    """A file attached to Pori's draft need."""
+    upload = SimpleUploadedFile("a.pdf", PDF)
+    actor = w["users"]["expert_a"]
+    attachment = needs_services.need_attachment_add(actor=actor, need=w["draft"], upload=upload)
+    return attachment.get_absolute_url()
+
+
 # key -> (url builder, outcome of a GET per kind, outcome of a POST per kind)
 MATRIX = {
     "accessibility_statement": (
@@ -269,6 +291,11 @@ MATRIX = {
         # Least privilege: the moderator and platform admin roles alone read nothing restricted.
         {**everyone(404), "steering": 200},
         {**everyone(404), "steering": 200},
+    ),
+    "forum:attachment_download": (
+        board_attachment_url,
+        {**everyone(404), "steering": 200},
+        everyone(405),
     ),
     "forum:category_feed": (
         lambda w: f"/forum/c/open/feed/{w['users']['expert_b'].feed_token}/",
@@ -400,6 +427,11 @@ MATRIX = {
         lambda w: f"/needs/{w['need'].pk}/attachments/",
         members(405),
         members(302),
+    ),
+    "needs:attachment_download": (
+        draft_attachment_url,
+        {**everyone(404), "expert_a": 200, "ict_lead": 200},
+        everyone(405),
     ),
     "needs:backlog_board": (
         lambda w: "/needs/board/",

@@ -8,7 +8,9 @@ the services live in the modules below, one per part of the forum.
 from forum.services.attachments import (
     ALLOWED_ATTACHMENT_TYPES,
     attachment_check,
-    attachment_upload,
+    attachments_check,
+    attachments_delete,
+    attachments_store,
 )
 from forum.services.moderation import (
     category_read_rule_changed,
@@ -41,7 +43,9 @@ __all__ = [
     "ALLOWED_ATTACHMENT_TYPES",
     "MAX_POST_LENGTH",
     "attachment_check",
-    "attachment_upload",
+    "attachments_check",
+    "attachments_delete",
+    "attachments_store",
     "category_read_rule_changed",
     "draft_save",
     "flag_create",

@@ -3,6 +3,7 @@
 from collections.abc import Iterable
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import F
 from django.urls import reverse
@@ -15,7 +16,6 @@ from forum import events, permissions
 from forum.events import post_html
 from forum.markdown import render as render_markdown
 from forum.models import (
-    Attachment,
     Category,
     Draft,
     Notification,
@@ -28,6 +28,7 @@ from forum.models import (
     Thread,
     Watch,
 )
+from forum.services.attachments import attachments_check, attachments_delete, attachments_store
 from forum.services.notifications import notify, post_notifications
 from search.indexing import index_on_commit
 
@@ -62,16 +63,6 @@ def lock_thread(thread: Thread) -> Thread:
     return Thread.objects.select_for_update().select_related("category").get(pk=thread.pk)
 
 
-def _attach(*, actor: User, post: Post, tokens: Iterable[str]) -> None:
-    tokens = [t for t in tokens if t]
-    if not tokens:
-        return
-    attached = Attachment.objects.filter(token__in=tokens, uploader=actor, post__isnull=True)
-    if attached.count() != len(set(tokens)):
-        raise ValidationError({"attachments": _("An attachment was not found.")})
-    attached.update(post=post)
-
-
 @transaction.atomic
 def thread_create(
     *,
@@ -84,11 +75,12 @@ def thread_create(
     audience_organisations: Iterable[Organisation] | None = None,
     audience_roles: Iterable[str] | None = None,
     need=None,
-    attachment_tokens: Iterable[str] = (),
+    uploads: Iterable[UploadedFile | None] = (),
 ) -> Thread:
     """Start a thread with its first post.
 
-    Writes ``Thread`` and ``Post``; makes the author watch it; notifies the
+    Writes ``Thread`` and ``Post`` (and the post's attachments from ``uploads``,
+    stored only once every check has passed); makes the author watch it; notifies the
     category's watchers who may read it. Precondition: the actor may start
     threads in ``category``. A confidential thread's audience defaults to the
     author's organisation (in a restricted category: the category's readers);
@@ -97,6 +89,7 @@ def thread_create(
     if not permissions.can_start_thread(actor, category):
         raise PermissionDenied
     body = _validate_body(body)
+    checked = attachments_check(uploads)
     organisations, roles = audience_clean(
         actor=actor,
         category=category,
@@ -129,7 +122,7 @@ def thread_create(
         thread=thread,
         body=body,
         reply_to=None,
-        attachment_tokens=attachment_tokens,
+        checked=checked,
         now=now,
     )
     category_watchers = [
@@ -190,7 +183,7 @@ def audience_clean(
     return organisations, roles
 
 
-def _post_write(*, actor, thread, body, reply_to, attachment_tokens, now) -> Post:
+def _post_write(*, actor, thread, body, reply_to, checked, now) -> Post:
     rendered = render_markdown(body, _resolve_mention)
     number = thread.last_post_number + 1
     post = Post(
@@ -205,7 +198,7 @@ def _post_write(*, actor, thread, body, reply_to, attachment_tokens, now) -> Pos
     )
     post.full_clean(exclude=["thread"])
     post.save()
-    _attach(actor=actor, post=post, tokens=attachment_tokens)
+    attachments_store(actor=actor, post=post, checked=checked)
     Thread.objects.filter(pk=thread.pk).update(
         last_post_number=number, post_count=F("post_count") + 1, last_activity_at=now
     )
@@ -235,11 +228,12 @@ def post_create(
     thread: Thread,
     body: str,
     reply_to: Post | None = None,
-    attachment_tokens: Iterable[str] = (),
+    uploads: Iterable[UploadedFile | None] = (),
 ) -> Post:
     """Add a post to a thread.
 
-    Writes ``Post``, the thread's counters, the author's read state; sends
+    Writes ``Post`` (and its attachments from ``uploads``, stored only once every
+    check has passed), the thread's counters, the author's read state; sends
     ``post.created`` to the thread's viewers; notifies quoted, mentioned
     people and organisations, and watchers. Precondition: the actor may post.
     """
@@ -256,13 +250,14 @@ def post_create(
         reply_to.thread = thread
         if not permissions.can_read_post(actor, reply_to):
             raise ValidationError({"reply_to": _("That post can no longer be replied to.")})
+    checked = attachments_check(uploads)
     Watch.objects.get_or_create(user=actor, thread=thread)
     return _post_write(
         actor=actor,
         thread=thread,
         body=body,
         reply_to=reply_to,
-        attachment_tokens=attachment_tokens,
+        checked=checked,
         now=timezone.now(),
     )
 
@@ -306,6 +301,7 @@ def post_delete(*, actor: User, post: Post) -> Post:
     Every stored live event of the post becomes a tombstone in the same
     transaction, and ``post.deleted`` is one too: the event log keeps nothing
     of the post's text or author.
+    Its attachments go with it, rows and files: nobody may read them any more.
     """
     thread = lock_thread(post.thread)
     post = Post.objects.select_related("author", "organisation").get(pk=post.pk)
@@ -314,6 +310,7 @@ def post_delete(*, actor: User, post: Post) -> Post:
     post.deleted_at = timezone.now()
     post.deleted_by = actor
     post.save(update_fields=["deleted_at", "deleted_by"])
+    attachments_delete(post=post)
     post.thread = thread
     events.post_gone(thread, events.POST_DELETED, post)
     if post.author_id != actor.pk:

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import AuditEntry, User
 from accounts.services import audit_record
+from downloads.checks import upload_check
 from forum import services as forum_services
 from forum.models import Category, Notification, Thread
 from needs_registry import permissions
@@ -318,13 +319,12 @@ def dependencies_set(*, actor: User, need: Need, depends_on: Iterable[Need]) -> 
 
 @transaction.atomic
 def need_attachment_add(*, actor: User, need: Need, upload) -> NeedAttachment:
-    """Attach a file to a need (its type checked on content, like forum attachments)."""
-    from forum.services import attachment_check
-
+    """Attach a file to a need, stored under a random name once the actor may edit the
+    need and its type is checked on content (like forum attachments)."""
     need = lock_need(need)
     if not permissions.can_edit_need(actor, need):
         raise PermissionDenied
-    mime, name = attachment_check(upload)
+    mime, name = upload_check(upload)
     attachment = NeedAttachment(
         need=need, uploader=actor, original_name=name, content_type=mime, size=upload.size
     )

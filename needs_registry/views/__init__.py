@@ -17,6 +17,7 @@ from needs_registry.views.cities import (
 )
 from needs_registry.views.needs import (
     attachment_add,
+    attachment_download,
     dependencies,
     need_create,
     need_detail,
@@ -37,6 +38,7 @@ from needs_registry.views.steering import (
 
 __all__ = [
     "attachment_add",
+    "attachment_download",
     "backlog_board",
     "city_position",
     "city_vote",

@@ -8,8 +8,9 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
+from downloads.responses import file_download
 from forum.models import Domain
 from forum.selectors import first_post_body, thread_get_for_viewer
 from frontend.forms import add_service_errors
@@ -257,3 +258,11 @@ def attachment_add(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, _("The file was attached."))
     return redirect(need)
+
+
+@require_safe
+def attachment_download(request: HttpRequest, pk: int) -> HttpResponse:
+    attachment = selectors.need_attachment_get_for_viewer(viewer=request.user, pk=pk)
+    return file_download(
+        attachment.file, filename=attachment.original_name, content_type=attachment.content_type
+    )

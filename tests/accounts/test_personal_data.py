@@ -71,10 +71,7 @@ def everything(member, django_capture_on_commit_callbacks):
         forum_services.watch_set(user=member, on=True, category=thread.category)
         forum_services.reaction_toggle(actor=member, post=others_post, kind="thumbs_up")
         forum_services.post_create(actor=other, thread=thread, body="Kiitos @maija-makela")
-        token = forum_services.attachment_upload(actor=member, upload=_upload()).token
-        forum_services.post_create(
-            actor=member, thread=thread, body="Liite", attachment_tokens=[token]
-        )
+        forum_services.post_create(actor=member, thread=thread, body="Liite", uploads=[_upload()])
         need = needs_services.need_create(actor=member, data=NEED)
         needs_services.need_attachment_add(actor=member, need=need, upload=_upload("liite.png"))
         needs_services.need_transition(actor=member, need=need, to_status=Status.SUBMITTED)
@@ -133,7 +130,10 @@ def test_member_downloads_everything_the_platform_keeps_about_them(client, membe
     assert [r["kind"] for r in data["reactions"]] == ["thumbs_up"]
     assert any("Olli Muu" in n["text"] for n in data["notifications"])
     assert {a["name"] for a in data["attachments"]} == {"kuva.png", "liite.png"}
-    assert all(a["url"].startswith("http") for a in data["attachments"])
+    assert all(
+        a["url"].startswith("http") and "/attachments/" in a["url"] and "/media/" not in a["url"]
+        for a in data["attachments"]
+    )
     assert [p["stance"] for p in data["city_positions"]] == ["has_need"]
     assert [c["amount_eur"] for c in data["commitments"]] == ["5000.00"]
     assert len(data["position_and_commitment_changes"]) == 2

@@ -209,26 +209,39 @@ PNG = (
 )
 
 
-def test_attachment_type_is_checked_on_content(author):
-    ok = services.attachment_upload(
-        actor=author, upload=SimpleUploadedFile("kuva.exe", PNG, content_type="application/x")
+def test_attachment_type_is_checked_on_content(author, category):
+    thread = services.thread_create(
+        actor=author,
+        category=category,
+        title="T",
+        body="x",
+        uploads=[SimpleUploadedFile("kuva.exe", PNG, content_type="application/x")],
     )
+    ok = thread.posts.get().attachments.get()
     assert ok.content_type == "image/png"
     assert ok.original_name == "kuva.png"
     with pytest.raises(ValidationError):
-        services.attachment_upload(
+        services.post_create(
             actor=author,
-            upload=SimpleUploadedFile(
-                "report.pdf", b"MZ\x90\x00 not a pdf", content_type="application/pdf"
-            ),
+            thread=thread,
+            body="y",
+            uploads=[
+                SimpleUploadedFile(
+                    "report.pdf", b"MZ\x90\x00 not a pdf", content_type="application/pdf"
+                )
+            ],
         )
 
 
-def test_attachment_size_is_limited(author, settings):
+def test_attachment_size_is_limited(author, category, settings):
     settings.ATTACHMENT_MAX_BYTES = 100
     with pytest.raises(ValidationError):
-        services.attachment_upload(
-            actor=author, upload=SimpleUploadedFile("big.png", PNG + b"\0" * 200)
+        services.thread_create(
+            actor=author,
+            category=category,
+            title="T",
+            body="x",
+            uploads=[SimpleUploadedFile("big.png", PNG + b"\0" * 200)],
         )
 
 

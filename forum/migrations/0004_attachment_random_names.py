@@ -1,0 +1,26 @@
+"""Stored names become random: files stored before under the uploader's name
+(at a guessable path) move to ``attachments/<uuid>.<ext>``."""
+
+import downloads.storage
+from django.db import migrations, models
+
+
+def rename_stored_files(apps, schema_editor):
+    model = apps.get_model("forum", "attachment")
+    downloads.storage.rename_to_random(model.objects.all(), "file", "attachments")
+
+
+class Migration(migrations.Migration):
+
+    dependencies = [
+        ('forum', '0003_readrule_thread_audience'),
+    ]
+
+    operations = [
+        migrations.AlterField(
+            model_name='attachment',
+            name='file',
+            field=models.FileField(max_length=300, upload_to=downloads.storage.RandomName('attachments')),
+        ),
+        migrations.RunPython(rename_stored_files, migrations.RunPython.noop),
+    ]
