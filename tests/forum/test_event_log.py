@@ -385,3 +385,28 @@ async def test_websocket_asks_a_client_from_before_the_window_to_reload(world):
     assert [e["type"] for e in events] == ["post.created", "subscribed"]
     assert KEPT in events[0]["html"]
     await communicator.disconnect()
+
+
+def test_migration_links_old_frames_to_their_posts_and_empties_those_of_gone_posts(
+    public_thread,
+):
+    """Logs written before tombstones existed: the migration cleans them up."""
+    from importlib import import_module
+
+    from django.apps import apps
+
+    migration = import_module("forum.migrations.0004_thread_event_log_tombstones")
+    alice, thread = public_thread["alice"], public_thread["thread"]
+    kept = services.post_create(actor=alice, thread=thread, body=KEPT)
+    gone = services.post_create(actor=alice, thread=thread, body=DELETED)
+    old_frame = ThreadEvent.objects.get(post=gone).frame
+    services.post_delete(actor=alice, post=gone)
+    # As the log was before: no post named, the deleted post's text still there.
+    ThreadEvent.objects.filter(post=gone, frame__contains='"post.created"').update(frame=old_frame)
+    ThreadEvent.objects.update(post=None)
+
+    migration.link_frames_to_posts_and_tombstone(apps, None)
+
+    assert DELETED not in "\n".join(stored_frames(thread))
+    assert ThreadEvent.objects.filter(post=gone).count() == 2
+    assert KEPT in ThreadEvent.objects.get(post=kept).frame
