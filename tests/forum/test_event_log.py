@@ -119,6 +119,12 @@ def test_hidden_post_is_a_tombstone_until_shown_again(public_thread):
     assert (created["type"], created["gone"]) == ("post.created", True)
     assert (hidden["type"], hidden["gone"]) == ("post.edited", True)
 
+    # Its author may still edit it; the log keeps only tombstones.
+    services.post_edit(actor=alice, post=post, body=f"{HIDDEN} edited")
+    stored = "\n".join(stored_frames(thread))
+    assert HIDDEN not in stored
+    assert alice.display_name not in stored
+
     # Showing it again publishes it anew, through a new event.
     services.post_set_hidden(actor=moderator, post=post, hidden=False)
     thread.refresh_from_db()
