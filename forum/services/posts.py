@@ -264,7 +264,8 @@ def post_create(
 
 @transaction.atomic
 def post_edit(*, actor: User, post: Post, body: str) -> Post:
-    """Change a post's text, keeping the earlier text as a revision; sends ``post.edited``."""
+    """Change a post's text, keeping the earlier text as a revision; sends ``post.edited``
+    (a tombstone while the post is hidden)."""
     thread = lock_thread(post.thread)
     post = Post.objects.select_related("author", "organisation", "reply_to").get(pk=post.pk)
     if not permissions.can_edit_post(actor, post):
@@ -280,9 +281,13 @@ def post_edit(*, actor: User, post: Post, body: str) -> Post:
     post.save(update_fields=["body", "html", "edited_at"])
     post.thread = thread
     post.revision_count = post.revisions.count()
-    events.thread_event(
-        thread, events.POST_EDITED, {"post": post.pk, "html": post_html(post)}, post=post
-    )
+    if post.is_hidden:
+        # Its author may still edit a hidden post; the log keeps only its tombstone.
+        events.post_gone(thread, events.POST_EDITED, post)
+    else:
+        events.thread_event(
+            thread, events.POST_EDITED, {"post": post.pk, "html": post_html(post)}, post=post
+        )
     if post.author_id != actor.pk:
         audit_record(
             action=AuditEntry.Action.MODERATION,

@@ -119,6 +119,12 @@ def test_hidden_post_is_a_tombstone_until_shown_again(public_thread):
     assert (created["type"], created["gone"]) == ("post.created", True)
     assert (hidden["type"], hidden["gone"]) == ("post.edited", True)
 
+    # Its author may still edit it; the log keeps only tombstones.
+    services.post_edit(actor=alice, post=post, body=f"{HIDDEN} edited")
+    stored = "\n".join(stored_frames(thread))
+    assert HIDDEN not in stored
+    assert alice.display_name not in stored
+
     # Showing it again publishes it anew, through a new event.
     services.post_set_hidden(actor=moderator, post=post, hidden=False)
     thread.refresh_from_db()
@@ -385,3 +391,28 @@ async def test_websocket_asks_a_client_from_before_the_window_to_reload(world):
     assert [e["type"] for e in events] == ["post.created", "subscribed"]
     assert KEPT in events[0]["html"]
     await communicator.disconnect()
+
+
+def test_migration_links_old_frames_to_their_posts_and_empties_those_of_gone_posts(
+    public_thread,
+):
+    """Logs written before tombstones existed: the migration cleans them up."""
+    from importlib import import_module
+
+    from django.apps import apps
+
+    migration = import_module("forum.migrations.0004_thread_event_log_tombstones")
+    alice, thread = public_thread["alice"], public_thread["thread"]
+    kept = services.post_create(actor=alice, thread=thread, body=KEPT)
+    gone = services.post_create(actor=alice, thread=thread, body=DELETED)
+    old_frame = ThreadEvent.objects.get(post=gone).frame
+    services.post_delete(actor=alice, post=gone)
+    # As the log was before: no post named, the deleted post's text still there.
+    ThreadEvent.objects.filter(post=gone, frame__contains='"post.created"').update(frame=old_frame)
+    ThreadEvent.objects.update(post=None)
+
+    migration.link_frames_to_posts_and_tombstone(apps, None)
+
+    assert DELETED not in "\n".join(stored_frames(thread))
+    assert ThreadEvent.objects.filter(post=gone).count() == 2
+    assert KEPT in ThreadEvent.objects.get(post=kept).frame
