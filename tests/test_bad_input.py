@@ -70,7 +70,7 @@ def test_a_database_refusing_the_write_keeps_the_text(client, monkeypatch):
     def refuse(*args, **kwargs):
         raise DatabaseError("disk full")
 
-    monkeypatch.setattr(services.posts, "_attach", refuse)
+    monkeypatch.setattr(services.posts, "attachments_store", refuse)
     response = client.post(f"/forum/t/{thread.pk}/reply/", {"body": "Tärkeä viesti, ei saa kadota"})
 
     assert response.status_code == 503
