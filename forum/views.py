@@ -20,7 +20,8 @@ from accounts import ratelimit
 from forum import permissions, selectors, services
 from forum.forms import AudienceForm, FlagForm, MoveForm, PostForm, ReactionForm, ThreadForm
 from forum.models import REACTION_SYMBOLS, ReactionKind
-from frontend.forms import add_service_errors
+from frontend.forms import MAX_ID, add_service_errors
+from frontend.params import page_param, parse_int
 from needs_registry.permissions import can_promote_thread
 
 logger = logging.getLogger(__name__)
@@ -32,7 +33,7 @@ def _wants_json(request: HttpRequest) -> bool:
 
 def index(request: HttpRequest) -> HttpResponse:
     categories = selectors.category_list(viewer=request.user)
-    page = selectors.thread_list(viewer=request.user, page=request.GET.get("page", 1))
+    page = selectors.thread_list(viewer=request.user, page=page_param(request))
     return render(
         request,
         "forum/index.html",
@@ -46,7 +47,7 @@ def category_detail(request: HttpRequest, slug: str) -> HttpResponse:
         viewer=request.user,
         category=category,
         tag=request.GET.get("tag", "")[:100],
-        page=request.GET.get("page", 1),
+        page=page_param(request),
     )
     return render(
         request,
@@ -154,7 +155,7 @@ def _move_form(viewer):
 
 def thread_detail(request: HttpRequest, pk: int) -> HttpResponse:
     thread = selectors.thread_get_for_page(viewer=request.user, pk=pk)
-    requested = request.GET.get("page")
+    requested = "last" if request.GET.get("page") == "last" else page_param(request, default=None)
     if requested is None:
         # Open where the member stopped reading.
         last_read = selectors.read_state_for(viewer=request.user, thread=thread)
@@ -241,10 +242,7 @@ def draft_save(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def thread_read(request: HttpRequest, pk: int) -> HttpResponse:
     thread = selectors.thread_get_for_viewer(viewer=request.user, pk=pk)
-    try:
-        number = int(request.POST.get("number", "0"))
-    except ValueError:
-        number = 0
+    number = parse_int(request.POST.get("number"), minimum=0, maximum=MAX_ID) or 0
     services.thread_mark_read(user=request.user, thread=thread, number=number)
     return JsonResponse({"ok": True})
 
