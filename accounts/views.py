@@ -25,7 +25,7 @@ from accounts import oidc, selectors, services
 from accounts.forms import MemberFilterForm, ProfileForm
 from accounts.models import AuditEntry
 from accounts.ratelimit import rate_limit
-from frontend.params import page_param, safe_next
+from frontend.params import choice_param, page_param, safe_next
 
 logger = logging.getLogger(__name__)
 
@@ -186,7 +186,7 @@ def my_data(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def audit_log(request: HttpRequest) -> HttpResponse:
-    action = request.GET.get("action", "")
+    action = choice_param(request, "action", AuditEntry.Action.values)
     entries = selectors.audit_log(viewer=request.user, action=action)
     page = Paginator(entries, 100).get_page(page_param(request))
     return render(

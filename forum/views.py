@@ -21,7 +21,7 @@ from forum import permissions, selectors, services
 from forum.forms import AudienceForm, FlagForm, MoveForm, PostForm, ReactionForm, ThreadForm
 from forum.models import REACTION_SYMBOLS, ReactionKind
 from frontend.forms import MAX_ID, add_service_errors
-from frontend.params import page_param, parse_int
+from frontend.params import page_param, parse_int, text_param
 from needs_registry.permissions import can_promote_thread
 
 logger = logging.getLogger(__name__)
@@ -234,7 +234,8 @@ def post_create(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def draft_save(request: HttpRequest, pk: int) -> HttpResponse:
     thread = selectors.thread_get_for_viewer(viewer=request.user, pk=pk)
-    services.draft_save(actor=request.user, thread=thread, body=request.POST.get("body", ""))
+    body = text_param(request, "body", max_length=services.MAX_POST_LENGTH, post=True)
+    services.draft_save(actor=request.user, thread=thread, body=body)
     return JsonResponse({"saved": True})
 
 
@@ -446,7 +447,10 @@ def post_hide(request: HttpRequest, pk: int) -> HttpResponse:
     post = selectors.post_get_for_viewer(viewer=request.user, pk=pk)
     hidden = request.POST.get("hidden") == "1"
     services.post_set_hidden(
-        actor=request.user, post=post, hidden=hidden, reason=request.POST.get("reason", "")[:200]
+        actor=request.user,
+        post=post,
+        hidden=hidden,
+        reason=text_param(request, "reason", max_length=200, post=True),
     )
     messages.success(
         request, _("The post was hidden.") if hidden else _("The post is shown again.")

@@ -107,6 +107,17 @@ def choice_param(
     return raw
 
 
+def text_param(request: HttpRequest, name: str, *, max_length: int, post: bool = False) -> str:
+    """Free text of at most ``max_length`` characters (longer is cut); 400 on a NUL
+    byte, which no database text column stores."""
+    raw = _source(request, post).get(name, "")
+    if "\x00" in raw:
+        raise InvalidParameter(
+            _("“%(name)s” contains a character that cannot be saved.") % {"name": name}
+        )
+    return raw[:max_length]
+
+
 def date_param(request: HttpRequest, name: str) -> date | None:
     """A date written as YYYY-MM-DD, or ``None`` when absent."""
     raw = request.GET.get(name, "")

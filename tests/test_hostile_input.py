@@ -4,6 +4,8 @@ import pytest
 from django.conf import settings
 from django.test import Client, RequestFactory
 
+from accounts.models import AuditEntry
+from forum.models import Draft
 from frontend import params
 from needs_registry.models import RoundAllocation
 from tests.test_access_matrix import world  # noqa: F401  (a fixture)
@@ -153,3 +155,49 @@ def test_choice_param_allows_only_its_choices():
     with pytest.raises(params.InvalidParameter):
         params.choice_param(request, "sort", ["votes", "newest"])
     assert params.choice_param(RequestFactory().get("/"), "sort", ["votes"], "votes") == "votes"
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("/needs/?status=' OR 1=1 --", "“status” must be one of:"),
+        ("/needs/?domain=<b>x</b>", "“domain” must be one of:"),
+        ("/needs/board/?format=pdf", "“format” must be one of: csv, xlsx."),
+        ("/needs/reports/yearly/?format=../../etc", "“format” must be one of: csv, xlsx."),
+        ("/audit/?action=nothing", "“action” must be one of:"),
+    ],
+)
+def test_a_filter_outside_its_choices_is_refused_with_a_message(world, url, message):  # noqa: F811
+    client = member(world, "admin")
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    response = client.get(url)
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert message in body
+    assert "<b>x</b>" not in body
+
+
+def test_filters_within_their_choices_still_filter(world):  # noqa: F811
+    client = member(world, "ict_lead")
+    assert client.get("/needs/?status=submitted&domain=ict").status_code == 200
+    assert "Shared need" in client.get("/needs/?status=submitted").content.decode()
+    assert "Shared need" not in client.get("/needs/?status=rejected").content.decode()
+
+
+@pytest.mark.parametrize(
+    ("kind", "url", "field"),
+    [
+        ("expert_a", "/forum/t/{internal}/draft/", "body"),
+        ("moderator", "/forum/p/{reply}/hide/", "reason"),
+    ],
+)
+def test_a_nul_byte_in_free_text_is_refused_and_nothing_is_written(world, kind, url, field):  # noqa: F811
+    client = member(world, kind)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    target = url.format(internal=world["internal"].pk, reply=world["reply"].pk)
+    before = (Draft.objects.count(), AuditEntry.objects.count())
+    response = client.post(target, {field: "a\x00b", "hidden": "1"})
+    assert response.status_code == 400
+    assert f"“{field}” contains a character that cannot be saved." in response.content.decode()
+    assert (Draft.objects.count(), AuditEntry.objects.count()) == before
+    assert client.post(target, {field: "ab", "hidden": "1"}).status_code in (200, 302)

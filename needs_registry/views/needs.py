@@ -13,7 +13,13 @@ from django.views.decorators.http import require_POST
 from forum.models import Domain
 from forum.selectors import first_post_body, thread_get_for_viewer
 from frontend.forms import add_service_errors
-from frontend.params import InvalidParameter, id_list_param, page_param, parse_int
+from frontend.params import (
+    InvalidParameter,
+    choice_param,
+    id_list_param,
+    page_param,
+    parse_int,
+)
 from needs_registry import permissions, selectors, services
 from needs_registry.forms import (
     MergeForm,
@@ -26,13 +32,9 @@ from needs_registry.views.base import crumbs
 
 
 def need_list(request: HttpRequest) -> HttpResponse:
-    status = request.GET.get("status", "")
-    domain = request.GET.get("domain", "")
-    needs = selectors.need_list(
-        viewer=request.user,
-        status=status if status in Status.values else "",
-        domain=domain if domain in Domain.values else "",
-    )
+    status = choice_param(request, "status", Status.values)
+    domain = choice_param(request, "domain", Domain.values)
+    needs = selectors.need_list(viewer=request.user, status=status, domain=domain)
     page = Paginator(needs, 30).get_page(page_param(request))
     return render(
         request,

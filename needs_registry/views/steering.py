@@ -10,14 +10,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from frontend.forms import add_service_errors
-from frontend.params import parse_int
+from frontend.params import choice_param, parse_int
 from needs_registry import permissions, selectors, services
 from needs_registry.forms import (
     DecisionForm,
     MeetingForm,
     RoundForm,
 )
-from needs_registry.views.base import crumbs, export_response, member_cities
+from needs_registry.views.base import EXPORT_FORMATS, crumbs, export_response, member_cities
 
 # Far above any round's budget, far below the database's integers.
 MAX_POINTS = 1_000_000
@@ -85,7 +85,7 @@ def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 messages.success(request, _("Your city's points were saved."))
                 return redirect("needs:round_detail", pk=round_.pk)
     results = selectors.round_results(viewer=user, round_=round_)
-    fmt = request.GET.get("format")
+    fmt = choice_param(request, "format", EXPORT_FORMATS)
     if fmt in {"csv", "xlsx"}:
         return export_response(
             request,
