@@ -8,9 +8,14 @@ from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.http import (
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBadRequest,
+    HttpResponseRedirect,
+    JsonResponse,
+)
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
@@ -20,24 +25,17 @@ from accounts import oidc, selectors, services
 from accounts.forms import MemberFilterForm, ProfileForm
 from accounts.models import AuditEntry
 from accounts.ratelimit import rate_limit
+from frontend.params import choice_param, page_param, safe_next
 
 logger = logging.getLogger(__name__)
-
-
-def _safe_next(request: HttpRequest, value: str | None) -> str:
-    if value and url_has_allowed_host_and_scheme(
-        value, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return value
-    return "/"
 
 
 @never_cache
 def sign_in(request: HttpRequest) -> HttpResponse:
     """The sign-in page: one button that starts the IAM sign-in by POST."""
-    next_url = _safe_next(request, request.GET.get("next"))
+    next_url = safe_next(request)
     if request.user.is_authenticated:
-        return redirect(next_url)
+        return HttpResponseRedirect(next_url)
     return render(
         request,
         "accounts/sign_in.html",
@@ -188,9 +186,9 @@ def my_data(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def audit_log(request: HttpRequest) -> HttpResponse:
-    action = request.GET.get("action", "")
+    action = choice_param(request, "action", AuditEntry.Action.values)
     entries = selectors.audit_log(viewer=request.user, action=action)
-    page = Paginator(entries, 100).get_page(request.GET.get("page", 1))
+    page = Paginator(entries, 100).get_page(page_param(request))
     return render(
         request,
         "accounts/audit_log.html",

@@ -11,6 +11,7 @@ from accounts import views as account_views
 from frontend import views as frontend_views
 from needs_registry.api import api as open_data_api
 
+handler400 = "frontend.views.bad_request"
 handler403 = "frontend.views.permission_denied"
 handler404 = "frontend.views.page_not_found"
 handler500 = "frontend.views.server_error"

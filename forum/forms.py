@@ -4,12 +4,13 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Organisation, Role
 from forum.models import Publicity, ReactionKind
 from forum.services import MAX_POST_LENGTH
+from frontend.forms import MAX_ID, IdMultipleChoiceField
 
 
 class AudienceFields(forms.Form):
     """Who may read a confidential thread: organisations and/or roles."""
 
-    audience_organisations = forms.ModelMultipleChoiceField(
+    audience_organisations = IdMultipleChoiceField(
         label=_("Confidential: organisations that may read"),
         queryset=Organisation.objects.filter(is_active=True).order_by("name_fi"),
         required=False,
@@ -35,7 +36,9 @@ class PostForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 6}),
         help_text=_("Markdown: **bold**, *italic*, `code`, > quote. Mention people as @handle."),
     )
-    reply_to = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    reply_to = forms.IntegerField(
+        required=False, min_value=1, max_value=MAX_ID, widget=forms.HiddenInput
+    )
     attachment = forms.FileField(
         label=_("Attachment"), required=False, help_text=_("Images, PDF or office documents.")
     )

@@ -21,7 +21,8 @@ from downloads.responses import file_download
 from forum import events, permissions, selectors, services
 from forum.forms import AudienceForm, FlagForm, MoveForm, PostForm, ReactionForm, ThreadForm
 from forum.models import REACTION_SYMBOLS, ReactionKind
-from frontend.forms import add_service_errors
+from frontend.forms import MAX_ID, add_service_errors
+from frontend.params import int_param, page_param, parse_int, text_param
 from live.broadcast import frame
 from needs_registry.permissions import can_promote_thread
 
@@ -34,7 +35,7 @@ def _wants_json(request: HttpRequest) -> bool:
 
 def index(request: HttpRequest) -> HttpResponse:
     categories = selectors.category_list(viewer=request.user)
-    page = selectors.thread_list(viewer=request.user, page=request.GET.get("page", 1))
+    page = selectors.thread_list(viewer=request.user, page=page_param(request))
     return render(
         request,
         "forum/index.html",
@@ -48,7 +49,7 @@ def category_detail(request: HttpRequest, slug: str) -> HttpResponse:
         viewer=request.user,
         category=category,
         tag=request.GET.get("tag", "")[:100],
-        page=request.GET.get("page", 1),
+        page=page_param(request),
     )
     return render(
         request,
@@ -151,7 +152,7 @@ def _move_form(viewer):
 
 def thread_detail(request: HttpRequest, pk: int) -> HttpResponse:
     thread = selectors.thread_get_for_page(viewer=request.user, pk=pk)
-    requested = request.GET.get("page")
+    requested = "last" if request.GET.get("page") == "last" else page_param(request, default=None)
     if requested is None:
         # Open where the member stopped reading.
         last_read = selectors.read_state_for(viewer=request.user, thread=thread)
@@ -225,7 +226,8 @@ def post_create(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def draft_save(request: HttpRequest, pk: int) -> HttpResponse:
     thread = selectors.thread_get_for_viewer(viewer=request.user, pk=pk)
-    services.draft_save(actor=request.user, thread=thread, body=request.POST.get("body", ""))
+    body = text_param(request, "body", max_length=services.MAX_POST_LENGTH, post=True)
+    services.draft_save(actor=request.user, thread=thread, body=body)
     return JsonResponse({"saved": True})
 
 
@@ -233,10 +235,7 @@ def draft_save(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def thread_read(request: HttpRequest, pk: int) -> HttpResponse:
     thread = selectors.thread_get_for_viewer(viewer=request.user, pk=pk)
-    try:
-        number = int(request.POST.get("number", "0"))
-    except ValueError:
-        number = 0
+    number = parse_int(request.POST.get("number"), minimum=0, maximum=MAX_ID) or 0
     services.thread_mark_read(user=request.user, thread=thread, number=number)
     return JsonResponse({"ok": True})
 
@@ -351,10 +350,7 @@ def thread_events(request: HttpRequest, pk: int) -> HttpResponse:
     for are older than the log keeps (the client reloads the page).
     """
     thread = selectors.thread_get_for_viewer(viewer=request.user, pk=pk)
-    try:
-        after = int(request.GET.get("after", "0"))
-    except ValueError:
-        after = 0
+    after = int_param(request, "after", 0, minimum=0, maximum=MAX_ID)
     frames = selectors.events_after(thread=thread, seq=after)
     if frames is None:
         # Events after ``after`` were pruned: the client reloads the thread.
@@ -450,7 +446,10 @@ def post_hide(request: HttpRequest, pk: int) -> HttpResponse:
     post = selectors.post_get_for_viewer(viewer=request.user, pk=pk)
     hidden = request.POST.get("hidden") == "1"
     services.post_set_hidden(
-        actor=request.user, post=post, hidden=hidden, reason=request.POST.get("reason", "")[:200]
+        actor=request.user,
+        post=post,
+        hidden=hidden,
+        reason=text_param(request, "reason", max_length=200, post=True),
     )
     messages.success(
         request, _("The post was hidden.") if hidden else _("The post is shown again.")

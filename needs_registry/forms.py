@@ -2,6 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from forum.models import Domain
+from frontend.forms import MAX_ID, IdMultipleChoiceField
 from needs_registry.models import CityPosition, CostSplit, DecisionStance, Need, Status, Urgency
 from needs_registry.services import NEED_FIELDS
 
@@ -35,7 +36,9 @@ class TransitionForm(forms.Form):
 
 
 class MergeForm(forms.Form):
-    target = forms.IntegerField(label=_("Number of the need to merge into"), min_value=1)
+    target = forms.IntegerField(
+        label=_("Number of the need to merge into"), min_value=1, max_value=MAX_ID
+    )
     reason = forms.CharField(
         label=_("Why"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
     )
@@ -104,7 +107,7 @@ class BoardFilterForm(forms.Form):
 
 class RoundForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=200)
-    needs = forms.ModelMultipleChoiceField(
+    needs = IdMultipleChoiceField(
         label=_("Needs"), queryset=Need.objects.none(), widget=forms.CheckboxSelectMultiple
     )
     points_per_city = forms.IntegerField(
@@ -130,7 +133,7 @@ class MeetingForm(forms.Form):
 
 
 class DecisionForm(forms.Form):
-    need = forms.IntegerField(label=_("Number of the need"), min_value=1)
+    need = forms.IntegerField(label=_("Number of the need"), min_value=1, max_value=MAX_ID)
     agenda_item = forms.CharField(label=_("Agenda item"), max_length=20)
     text = forms.CharField(
         label=_("Decision"), max_length=4000, widget=forms.Textarea(attrs={"rows": 3})

@@ -2,6 +2,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
+from frontend.params import page_param
 from search import service
 from search.forms import SearchForm
 
@@ -21,7 +22,7 @@ def search(request: HttpRequest) -> HttpResponse:
             date_to=data["date_to"],
         )
         page = service.search(
-            viewer=request.user, query=data["q"], filters=filters, page=request.GET.get("page", 1)
+            viewer=request.user, query=data["q"], filters=filters, page=page_param(request)
         )
     return render(request, "search/search.html", {"form": form, "page": page})
 

@@ -12,6 +12,8 @@ from accounts.ratelimit import exceeded, limited_response
 from accounts.services import audit_record
 from needs_registry import exports, permissions
 
+EXPORT_FORMATS = ("csv", "xlsx")
+
 
 def crumbs(*items):
     return [(_("Needs"), reverse("needs:need_list")), *items]

@@ -7,11 +7,12 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from frontend.params import choice_param, page_param, year_param
 from needs_registry import selectors
 from needs_registry.forms import (
     BoardFilterForm,
 )
-from needs_registry.views.base import crumbs, export_response, member_cities
+from needs_registry.views.base import EXPORT_FORMATS, crumbs, export_response, member_cities
 
 
 @login_required
@@ -33,7 +34,7 @@ def backlog_board(request: HttpRequest) -> HttpResponse:
         round_=round_,
         sort=data.get("sort") or "votes",
     )
-    fmt = request.GET.get("format")
+    fmt = choice_param(request, "format", EXPORT_FORMATS)
     if fmt in {"csv", "xlsx"}:
         return export_response(
             request,
@@ -79,7 +80,7 @@ def backlog_board(request: HttpRequest) -> HttpResponse:
                 for n in needs.prefetch_related("positions__organisation")
             ),
         )
-    page = Paginator(needs, 50).get_page(request.GET.get("page", 1))
+    page = Paginator(needs, 50).get_page(page_param(request))
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -96,12 +97,9 @@ def backlog_board(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def yearly_report(request: HttpRequest) -> HttpResponse:
-    try:
-        year = int(request.GET.get("year", timezone.now().year))
-    except ValueError:
-        year = timezone.now().year
+    year = year_param(request, "year", timezone.now().year)
     rows = selectors.yearly_summary(year=year)
-    fmt = request.GET.get("format")
+    fmt = choice_param(request, "format", EXPORT_FORMATS)
     if fmt in {"csv", "xlsx"}:
         return export_response(
             request,

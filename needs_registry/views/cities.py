@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.ratelimit import rate_limit
 from frontend.forms import add_service_errors
+from frontend.params import text_param
 from needs_registry import permissions, selectors, services
 from needs_registry.forms import (
     CommitmentForm,
@@ -133,9 +134,9 @@ def production(request: HttpRequest, pk: int) -> HttpResponse:
         services.production_record(
             actor=request.user,
             need=need,
-            maintainer=request.POST.get("maintainer", "")[:200],
-            licence=request.POST.get("licence", "")[:100],
-            repository_url=request.POST.get("repository_url", "")[:200],
+            maintainer=text_param(request, "maintainer", max_length=200, post=True),
+            licence=text_param(request, "licence", max_length=100, post=True),
+            repository_url=text_param(request, "repository_url", max_length=200, post=True),
             cities=cities,
         )
     except ValidationError as error:

@@ -14,6 +14,13 @@ from downloads.responses import file_download
 from forum.models import Domain
 from forum.selectors import first_post_body, thread_get_for_viewer
 from frontend.forms import add_service_errors
+from frontend.params import (
+    InvalidParameter,
+    choice_param,
+    id_list_param,
+    page_param,
+    parse_int,
+)
 from needs_registry import permissions, selectors, services
 from needs_registry.forms import (
     MergeForm,
@@ -26,14 +33,10 @@ from needs_registry.views.base import crumbs
 
 
 def need_list(request: HttpRequest) -> HttpResponse:
-    status = request.GET.get("status", "")
-    domain = request.GET.get("domain", "")
-    needs = selectors.need_list(
-        viewer=request.user,
-        status=status if status in Status.values else "",
-        domain=domain if domain in Domain.values else "",
-    )
-    page = Paginator(needs, 30).get_page(request.GET.get("page", 1))
+    status = choice_param(request, "status", Status.values)
+    domain = choice_param(request, "domain", Domain.values)
+    needs = selectors.need_list(viewer=request.user, status=status, domain=domain)
+    page = Paginator(needs, 30).get_page(page_param(request))
     return render(
         request,
         "needs_registry/need_list.html",
@@ -59,9 +62,10 @@ def need_create(request: HttpRequest) -> HttpResponse:
     if from_thread:
         if not permissions.can_promote_thread(request.user):
             raise PermissionDenied
-        if not from_thread.isdigit():
+        thread_id = parse_int(from_thread, minimum=1)
+        if thread_id is None:
             raise Http404
-        origin = thread_get_for_viewer(viewer=request.user, pk=int(from_thread))
+        origin = thread_get_for_viewer(viewer=request.user, pk=thread_id)
         initial = {"title": origin.title, "problem": first_post_body(thread=origin)}
     form = NeedForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -93,11 +97,10 @@ def similar_needs(request: HttpRequest) -> JsonResponse:
     from search.service import similar_needs as similar
 
     text = f"{request.GET.get('title', '')} {request.GET.get('problem', '')}"[:2000]
-    exclude = request.GET.get("exclude")
     results = similar(
         viewer=request.user,
         text=text,
-        exclude_id=int(exclude) if exclude and exclude.isdigit() else None,
+        exclude_id=parse_int(request.GET.get("exclude"), minimum=1),
     )
     return JsonResponse({"results": [{"title": d.title, "url": d.url} for d in results]})
 
@@ -230,9 +233,11 @@ def need_merge(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def dependencies(request: HttpRequest, pk: int) -> HttpResponse:
     need = selectors.need_get_for_viewer(viewer=request.user, pk=pk)
-    numbers = [
-        int(n) for n in request.POST.get("depends_on", "").replace(",", " ").split() if n.isdigit()
-    ]
+    try:
+        numbers = id_list_param(request, "depends_on", post=True)
+    except InvalidParameter as error:
+        messages.error(request, error.message)
+        return redirect(need)
     others = [selectors.need_get_for_viewer(viewer=request.user, pk=n) for n in numbers]
     try:
         services.dependencies_set(actor=request.user, need=need, depends_on=others)

@@ -10,13 +10,17 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from frontend.forms import add_service_errors
+from frontend.params import choice_param, parse_int
 from needs_registry import permissions, selectors, services
 from needs_registry.forms import (
     DecisionForm,
     MeetingForm,
     RoundForm,
 )
-from needs_registry.views.base import crumbs, export_response, member_cities
+from needs_registry.views.base import EXPORT_FORMATS, crumbs, export_response, member_cities
+
+# Far above any round's budget, far below the database's integers.
+MAX_POINTS = 1_000_000
 
 
 @login_required
@@ -45,19 +49,33 @@ def round_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _points_from_form(data) -> tuple[dict[int, int], dict[int, str], str | None]:
+    """Points per need from the ``points_<need>`` fields, what was typed in each (kept
+    on the page when something was wrong), and the error to show, if any."""
+    points: dict[int, int] = {}
+    typed: dict[int, str] = {}
+    error = None
+    for key, value in data.items():
+        if not key.startswith("points_"):
+            continue
+        need_id = parse_int(key.removeprefix("points_"), minimum=1)
+        number = parse_int(value or "0", minimum=0, maximum=MAX_POINTS)
+        if need_id is None or number is None:
+            error = _("Points are whole numbers from 0 up to your city's budget.")
+        if need_id is not None:
+            typed[need_id] = value[:20]
+            if number is not None:
+                points[need_id] = number
+    return points, typed, error
+
+
 @login_required
 def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
     round_ = selectors.round_get(pk=pk)
     user = request.user
     error = None
     if request.method == "POST":
-        points = {}
-        for key, value in request.POST.items():
-            if key.startswith("points_"):
-                try:
-                    points[int(key.removeprefix("points_"))] = int(value or 0)
-                except ValueError:
-                    error = _("Points are whole numbers.")
+        points, typed, error = _points_from_form(request.POST)
         if error is None:
             try:
                 services.round_allocate(actor=user, round_=round_, points=points)
@@ -67,7 +85,7 @@ def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 messages.success(request, _("Your city's points were saved."))
                 return redirect("needs:round_detail", pk=round_.pk)
     results = selectors.round_results(viewer=user, round_=round_)
-    fmt = request.GET.get("format")
+    fmt = choice_param(request, "format", EXPORT_FORMATS)
     if fmt in {"csv", "xlsx"}:
         return export_response(
             request,
@@ -88,12 +106,9 @@ def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
     own = {}
     if permissions.acts_for_city(user):
         own = selectors.city_allocation(round_=round_, organisation=user.organisation)
+    spent = sum(own.values())
     if request.method == "POST":
-        own = {
-            int(k.removeprefix("points_")): v
-            for k, v in request.POST.items()
-            if k.startswith("points_")
-        }
+        own, spent = typed, sum(points.values())
     rows = [
         {
             "need": n,
@@ -113,7 +128,7 @@ def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "error": error,
             "can_allocate": permissions.can_allocate(user, round_),
             "can_close": permissions.can_steer(user) and round_.closed_at is None,
-            "spent": sum(int(v or 0) for v in own.values()) if own else 0,
+            "spent": spent,
             "breadcrumbs": crumbs(
                 (_("Prioritisation rounds"), reverse("needs:round_list")), (round_.title, None)
             ),
