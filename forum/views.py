@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts import ratelimit
+from accounts.ratelimit import rate_limit
 from forum import permissions, selectors, services
 from forum.forms import AudienceForm, FlagForm, MoveForm, PostForm, ReactionForm, ThreadForm
 from forum.models import REACTION_SYMBOLS, ReactionKind
@@ -62,6 +62,7 @@ def category_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @login_required
+@rate_limit("thread", form=ThreadForm)
 def thread_create(request: HttpRequest, slug: str) -> HttpResponse:
     category = selectors.category_get_for_viewer(viewer=request.user, slug=slug)
     if not permissions.can_start_thread(request.user, category):
@@ -171,17 +172,14 @@ def thread_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@rate_limit("post", form=PostForm)
 def post_create(request: HttpRequest, pk: int) -> HttpResponse:
     thread = selectors.thread_get_for_viewer(viewer=request.user, pk=pk)
     if request.method != "POST":
         return redirect(thread)
     form = PostForm(request.POST, request.FILES)
     status = 400
-    if ratelimit.exceeded(request, "post"):
-        form.is_valid()
-        form.add_error(None, _("You are posting very fast. Wait a minute and send again."))
-        status = 429
-    elif form.is_valid():
+    if form.is_valid():
         data = form.cleaned_data
         reply_to = None
         if data.get("reply_to"):
@@ -231,6 +229,7 @@ def post_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+@rate_limit("draft")
 def draft_save(request: HttpRequest, pk: int) -> HttpResponse:
     thread = selectors.thread_get_for_viewer(viewer=request.user, pk=pk)
     services.draft_save(actor=request.user, thread=thread, body=request.POST.get("body", ""))
@@ -239,6 +238,7 @@ def draft_save(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+@rate_limit("read")
 def thread_read(request: HttpRequest, pk: int) -> HttpResponse:
     thread = selectors.thread_get_for_viewer(viewer=request.user, pk=pk)
     try:
@@ -251,6 +251,7 @@ def thread_read(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+@rate_limit("watch")
 def thread_watch(request: HttpRequest, pk: int) -> HttpResponse:
     thread = selectors.thread_get_for_viewer(viewer=request.user, pk=pk)
     on = request.POST.get("watch") == "1"
@@ -263,6 +264,7 @@ def thread_watch(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+@rate_limit("watch")
 def category_watch(request: HttpRequest, slug: str) -> HttpResponse:
     category = selectors.category_get_for_viewer(viewer=request.user, slug=slug)
     on = request.POST.get("watch") == "1"
@@ -278,6 +280,7 @@ def category_watch(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_POST
+@rate_limit("moderate")
 def thread_moderate(request: HttpRequest, pk: int) -> HttpResponse:
     thread = selectors.thread_get_for_viewer(viewer=request.user, pk=pk)
     action = request.POST.get("action", "")
@@ -306,6 +309,7 @@ def thread_moderate(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@rate_limit("moderate", form=AudienceForm)
 def thread_audience(request: HttpRequest, pk: int) -> HttpResponse:
     """Change who may read a thread: its publicity class and confidential audience."""
     thread = selectors.thread_get_for_page(viewer=request.user, pk=pk)
@@ -371,6 +375,7 @@ def post_permalink(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@rate_limit("edit", form=PostForm)
 def post_edit(request: HttpRequest, pk: int) -> HttpResponse:
     post = selectors.post_get_for_viewer(viewer=request.user, pk=pk)
     if not permissions.can_edit_post(request.user, post):
@@ -394,6 +399,7 @@ def post_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@rate_limit("edit")
 def post_delete(request: HttpRequest, pk: int) -> HttpResponse:
     post = selectors.post_get_for_viewer(viewer=request.user, pk=pk)
     if not permissions.can_delete_post(request.user, post):
@@ -409,6 +415,7 @@ def post_delete(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+@rate_limit("react")
 def post_react(request: HttpRequest, pk: int) -> HttpResponse:
     post = selectors.post_get_for_viewer(viewer=request.user, pk=pk)
     form = ReactionForm(request.POST)
@@ -421,6 +428,7 @@ def post_react(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@rate_limit("flag", form=FlagForm)
 def post_flag(request: HttpRequest, pk: int) -> HttpResponse:
     post = selectors.post_get_for_viewer(viewer=request.user, pk=pk)
     if not permissions.can_flag(request.user, post):
@@ -444,6 +452,7 @@ def post_flag(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+@rate_limit("moderate")
 def post_hide(request: HttpRequest, pk: int) -> HttpResponse:
     post = selectors.post_get_for_viewer(viewer=request.user, pk=pk)
     hidden = request.POST.get("hidden") == "1"
@@ -458,6 +467,7 @@ def post_hide(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+@rate_limit("moderate")
 def post_solution(request: HttpRequest, pk: int) -> HttpResponse:
     post = selectors.post_get_for_viewer(viewer=request.user, pk=pk)
     clear = request.POST.get("clear") == "1"
@@ -476,6 +486,7 @@ def post_history(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@rate_limit("notifications")
 def notifications(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         services.notifications_mark_read(user=request.user)
@@ -494,6 +505,7 @@ def moderation_queue(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
+@rate_limit("moderate")
 def flag_dismiss(request: HttpRequest, pk: int) -> HttpResponse:
     flag = selectors.flag_get_for_moderator(viewer=request.user, pk=pk)
     services.flag_dismiss(actor=request.user, flag=flag)
