@@ -22,6 +22,7 @@ from functools import wraps
 
 from django import forms
 from django.conf import settings
+from django.core import checks
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
@@ -205,3 +206,26 @@ def rate_limit(
         return wrapped
 
     return decorator
+
+
+def check_rate_limits(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
+    """``RATE_LIMITS`` may only name known limits, each with positive numbers:
+    a misspelt name would otherwise leave the default in force unnoticed."""
+    errors = []
+    for name, value in getattr(settings, "RATE_LIMITS", {}).items():
+        if name not in LIMITS:
+            errors.append(
+                checks.Error(
+                    f"RATE_LIMITS names an unknown limit {name!r}.",
+                    hint=f"Known limits: {', '.join(sorted(LIMITS))}.",
+                    id="accounts.E001",
+                )
+            )
+        elif len(value) != 2 or min(value) < 1:
+            errors.append(
+                checks.Error(
+                    f"RATE_LIMITS[{name!r}] must be [requests, seconds], both at least 1.",
+                    id="accounts.E002",
+                )
+            )
+    return errors

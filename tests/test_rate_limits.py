@@ -11,7 +11,7 @@ from django.test import Client, RequestFactory
 from django.utils import timezone
 
 from accounts.models import Role
-from accounts.ratelimit import LIMITS, client_address
+from accounts.ratelimit import LIMITS, check_rate_limits, client_address
 from forum import services as forum_services
 from needs_registry import services as needs_services
 from needs_registry.models import Status
@@ -315,3 +315,10 @@ def test_limits_fail_open_with_a_warning_when_the_cache_is_down(client, settings
         statuses = [client.post(url, {"body": f"viesti {n}"}).status_code for n in range(3)]
     assert statuses == [302, 302, 302]
     assert "Rate limit post not counted" in caplog.text
+
+
+def test_a_misspelt_or_empty_rate_limit_is_a_configuration_error(settings):
+    settings.RATE_LIMITS = {"psot": (1, 60), "post": (0, 60), "vote": (5, 60)}
+    assert [error.id for error in check_rate_limits()] == ["accounts.E001", "accounts.E002"]
+    settings.RATE_LIMITS = {"vote": (5, 60)}
+    assert check_rate_limits() == []
