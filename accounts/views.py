@@ -87,6 +87,7 @@ def sign_out(request: HttpRequest) -> HttpResponse:
 
 @csrf_exempt
 @require_POST
+@rate_limit("backchannel", per_address=True)
 def backchannel_logout(request: HttpRequest) -> HttpResponse:
     """OpenID Connect back-channel logout: the IAM ends a session here."""
     token = request.POST.get("logout_token", "")
@@ -135,6 +136,7 @@ def member_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@rate_limit("profile", form=ProfileForm)
 def profile_edit(request: HttpRequest) -> HttpResponse:
     user = request.user
     if request.method == "POST":
@@ -166,6 +168,7 @@ def profile_edit(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
+@rate_limit("profile")
 def feed_token_renew(request: HttpRequest) -> HttpResponse:
     services.feed_token_renew(user=request.user)
     messages.success(request, _("Your feed address was renewed; the old one no longer works."))
@@ -173,6 +176,7 @@ def feed_token_renew(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@rate_limit("export", methods=("GET",))
 def my_data(request: HttpRequest) -> HttpResponse:
     """Download everything the platform holds about you, as JSON."""
     data = selectors.member_data(user=request.user)

@@ -1,4 +1,5 @@
-"""ASGI entry point: HTTP through Django, websockets behind session auth and an origin check."""
+"""ASGI entry point: HTTP through Django, websockets behind an exact origin check and
+session auth."""
 
 import gc
 import os
@@ -18,15 +19,15 @@ if settings.DEBUG:
     django_asgi_app = ASGIStaticFilesHandler(django_asgi_app)
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
-from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
 from accounts.middleware import WebsocketSessionMiddleware  # noqa: E402
 from forum.routing import websocket_urlpatterns  # noqa: E402
+from live.origin import SiteOriginMiddleware  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        "websocket": AllowedHostsOriginValidator(
+        "websocket": SiteOriginMiddleware(
             WebsocketSessionMiddleware(URLRouter(websocket_urlpatterns))
         ),
     }

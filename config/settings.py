@@ -393,6 +393,16 @@ OPEN_DATA_PUBLIC = env_bool("OPEN_DATA_PUBLIC", True)
 PROCUREMENT_NATIONAL_THRESHOLD_EUR = int(env("PROCUREMENT_NATIONAL_THRESHOLD_EUR", "60000"))
 PROCUREMENT_EU_THRESHOLD_EUR = int(env("PROCUREMENT_EU_THRESHOLD_EUR", "216000"))
 WEBSOCKET_MAX_FRAME_BYTES = 16 * 1024
+
+# The reverse proxies in front of Daphne that append to X-Forwarded-For: the
+# client address is taken that many entries from the right (0: REMOTE_ADDR).
+TRUSTED_PROXY_COUNT = int(env("TRUSTED_PROXY_COUNT", "0"))
+# Rate limits overriding the defaults of accounts.ratelimit.LIMITS, as JSON:
+# {"post": [20, 60]} allows 20 posts a minute per member.
+RATE_LIMITS = {
+    name: (int(count), int(seconds))
+    for name, (count, seconds) in json.loads(env("RATE_LIMITS", "{}")).items()
+}
 EVENT_BUFFER_SIZE = int(env("EVENT_BUFFER_SIZE", "1000"))
 # How long the forum's live-event log keeps events for reconnecting clients
 # (pruned by `manage.py prune_events`); a client that was away longer reloads.

@@ -5,28 +5,41 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import Q
 from django.tasks import task
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from forum.events import event_log_prune
 
+# Kinds of notification never e-mailed at once, only in the daily digest: an
+# @organisation mention reaches a whole city, and a city's inboxes are not a
+# megaphone for one post.
+DIGEST_ONLY_KINDS = frozenset({"organisation_mention"})
+
 
 @task()
 def send_notification_email(user_id: int) -> int:
-    """E-mail a member's unsent notifications (immediate preference); returns how many."""
+    """E-mail a member's unsent notifications (immediate preference), except the
+    digest-only kinds; returns how many."""
     return _send(user_id, digest=False)
 
 
 @task()
 def send_daily_digests() -> int:
-    """E-mail each member who wants a daily digest their unsent notifications of the day."""
+    """E-mail the day's digest: to each member who wants a daily digest their unsent
+    notifications, and to each member who wants e-mail at once the unsent
+    notifications that are only ever sent in a digest."""
     from accounts.models import NotificationEmail, User
 
     sent = 0
     since = timezone.now() - timedelta(days=7)
     users = User.objects.filter(
-        notification_email=NotificationEmail.DAILY,
+        Q(notification_email=NotificationEmail.DAILY)
+        | Q(
+            notification_email=NotificationEmail.IMMEDIATE,
+            notifications__kind__in=DIGEST_ONLY_KINDS,
+        ),
         is_active=True,
         notifications__emailed_at__isnull=True,
         notifications__read_at__isnull=True,
@@ -71,12 +84,14 @@ def _send(user_id: int, *, digest: bool) -> int:
 
     with transaction.atomic():
         user = User.objects.get(pk=user_id)
-        pending = list(
-            Notification.objects.select_for_update(of=("self",))
-            .filter(user=user, emailed_at__isnull=True, read_at__isnull=True)
-            .select_related("thread", "thread__category")
-            .order_by("created_at")
+        pending = Notification.objects.select_for_update(of=("self",)).filter(
+            user=user, emailed_at__isnull=True, read_at__isnull=True
         )
+        if not digest:
+            pending = pending.exclude(kind__in=DIGEST_ONLY_KINDS)
+        elif user.notification_email != "daily":
+            pending = pending.filter(kind__in=DIGEST_ONLY_KINDS)
+        pending = list(pending.select_related("thread", "thread__category").order_by("created_at"))
         if not pending or not user.email or not user.is_active:
             return 0
         lines = _email_lines(user, pending)

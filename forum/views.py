@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
-from accounts import ratelimit
+from accounts.ratelimit import rate_limit
 from downloads.responses import file_download
 from forum import events, permissions, selectors, services
 from forum.forms import AudienceForm, FlagForm, MoveForm, PostForm, ReactionForm, ThreadForm
@@ -65,6 +65,7 @@ def category_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @login_required
+@rate_limit("thread", form=ThreadForm)
 def thread_create(request: HttpRequest, slug: str) -> HttpResponse:
     category = selectors.category_get_for_viewer(viewer=request.user, slug=slug)
     if not permissions.can_start_thread(request.user, category):
@@ -169,17 +170,14 @@ def thread_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@rate_limit("post", form=PostForm)
 def post_create(request: HttpRequest, pk: int) -> HttpResponse:
     thread = selectors.thread_get_for_viewer(viewer=request.user, pk=pk)
     if request.method != "POST":
         return redirect(thread)
     form = PostForm(request.POST, request.FILES)
     status = 400
-    if ratelimit.exceeded(request, "post"):
-        form.is_valid()
-        form.add_error(None, _("You are posting very fast. Wait a minute and send again."))
-        status = 429
-    elif form.is_valid():
+    if form.is_valid():
         data = form.cleaned_data
         reply_to = None
         if data.get("reply_to"):
@@ -224,6 +222,7 @@ def post_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+@rate_limit("draft")
 def draft_save(request: HttpRequest, pk: int) -> HttpResponse:
     thread = selectors.thread_get_for_viewer(viewer=request.user, pk=pk)
     body = text_param(request, "body", max_length=services.MAX_POST_LENGTH, post=True)
@@ -233,6 +232,7 @@ def draft_save(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+@rate_limit("read")
 def thread_read(request: HttpRequest, pk: int) -> HttpResponse:
     thread = selectors.thread_get_for_viewer(viewer=request.user, pk=pk)
     number = parse_int(request.POST.get("number"), minimum=0, maximum=MAX_ID) or 0
@@ -242,6 +242,7 @@ def thread_read(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+@rate_limit("watch")
 def thread_watch(request: HttpRequest, pk: int) -> HttpResponse:
     thread = selectors.thread_get_for_viewer(viewer=request.user, pk=pk)
     on = request.POST.get("watch") == "1"
@@ -254,6 +255,7 @@ def thread_watch(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+@rate_limit("watch")
 def category_watch(request: HttpRequest, slug: str) -> HttpResponse:
     category = selectors.category_get_for_viewer(viewer=request.user, slug=slug)
     on = request.POST.get("watch") == "1"
@@ -269,6 +271,7 @@ def category_watch(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_POST
+@rate_limit("moderate")
 def thread_moderate(request: HttpRequest, pk: int) -> HttpResponse:
     thread = selectors.thread_get_for_viewer(viewer=request.user, pk=pk)
     action = request.POST.get("action", "")
@@ -297,6 +300,7 @@ def thread_moderate(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@rate_limit("moderate", form=AudienceForm)
 def thread_audience(request: HttpRequest, pk: int) -> HttpResponse:
     """Change who may read a thread: its publicity class and confidential audience."""
     thread = selectors.thread_get_for_page(viewer=request.user, pk=pk)
@@ -369,6 +373,7 @@ def post_permalink(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@rate_limit("edit", form=PostForm)
 def post_edit(request: HttpRequest, pk: int) -> HttpResponse:
     post = selectors.post_get_for_viewer(viewer=request.user, pk=pk)
     if not permissions.can_edit_post(request.user, post):
@@ -392,6 +397,7 @@ def post_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@rate_limit("edit")
 def post_delete(request: HttpRequest, pk: int) -> HttpResponse:
     post = selectors.post_get_for_viewer(viewer=request.user, pk=pk)
     if not permissions.can_delete_post(request.user, post):
@@ -407,6 +413,7 @@ def post_delete(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+@rate_limit("react")
 def post_react(request: HttpRequest, pk: int) -> HttpResponse:
     post = selectors.post_get_for_viewer(viewer=request.user, pk=pk)
     form = ReactionForm(request.POST)
@@ -419,6 +426,7 @@ def post_react(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@rate_limit("flag", form=FlagForm)
 def post_flag(request: HttpRequest, pk: int) -> HttpResponse:
     post = selectors.post_get_for_viewer(viewer=request.user, pk=pk)
     if not permissions.can_flag(request.user, post):
@@ -442,6 +450,7 @@ def post_flag(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+@rate_limit("moderate")
 def post_hide(request: HttpRequest, pk: int) -> HttpResponse:
     post = selectors.post_get_for_viewer(viewer=request.user, pk=pk)
     hidden = request.POST.get("hidden") == "1"
@@ -459,6 +468,7 @@ def post_hide(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+@rate_limit("moderate")
 def post_solution(request: HttpRequest, pk: int) -> HttpResponse:
     post = selectors.post_get_for_viewer(viewer=request.user, pk=pk)
     clear = request.POST.get("clear") == "1"
@@ -485,6 +495,7 @@ def post_history(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@rate_limit("notifications")
 def notifications(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         services.notifications_mark_read(user=request.user)
@@ -503,6 +514,7 @@ def moderation_queue(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
+@rate_limit("moderate")
 def flag_dismiss(request: HttpRequest, pk: int) -> HttpResponse:
     flag = selectors.flag_get_for_moderator(viewer=request.user, pk=pk)
     services.flag_dismiss(actor=request.user, flag=flag)

@@ -8,10 +8,14 @@ from datetime import datetime
 from decimal import Decimal
 
 from django.conf import settings
-from django.http import Http404, HttpRequest
+from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
 from ninja import Field, NinjaAPI, Router, Schema
+from ninja.errors import Throttled
 from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.throttling import BaseThrottle
 
+from accounts.ratelimit import exceeded, limit_for
 from needs_registry import selectors
 from needs_registry.models import Need, Status
 
@@ -107,10 +111,33 @@ def get_need(request: HttpRequest, need_id: int):
     return need
 
 
+class PlatformLimit(BaseThrottle):
+    """The platform's ``api`` rate limit, counted like every other limit: per member
+    when signed in, per client address otherwise."""
+
+    def allow_request(self, request: HttpRequest) -> bool:
+        return not exceeded(request, "api")
+
+    def wait(self) -> int:
+        return limit_for("api")[1]
+
+
 api = NinjaAPI(
     title="Open Cities needs registry",
     version="1.0",
     description="Submitted ICT development needs of the Open Cities consortium.",
     urls_namespace="api",
+    throttle=[PlatformLimit()],
 )
+
+
+@api.exception_handler(Throttled)
+def too_many_requests(request: HttpRequest, exc: Throttled) -> HttpResponse:
+    return api.create_response(
+        request,
+        {"detail": _("You did that many times in a short while. Wait a minute and try again.")},
+        status=429,
+    )
+
+
 api.add_router("/", router)

@@ -2,11 +2,13 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
+from accounts.ratelimit import rate_limit
 from frontend.params import page_param
 from search import service
 from search.forms import SearchForm
 
 
+@rate_limit("search", methods=("GET",))
 def search(request: HttpRequest) -> HttpResponse:
     form = SearchForm(request.GET or None)
     page = None
@@ -27,6 +29,7 @@ def search(request: HttpRequest) -> HttpResponse:
     return render(request, "search/search.html", {"form": form, "page": page})
 
 
+@rate_limit("suggest", methods=("GET",))
 def suggest(request: HttpRequest) -> JsonResponse:
     query = request.GET.get("q", "")[:200]
     results = service.suggest(viewer=request.user, query=query)

@@ -8,7 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import User
+from accounts.models import Organisation, User
 from forum import events, permissions
 from forum.models import (
     CONFIDENTIAL_NOTIFICATION_TEXT,
@@ -31,11 +31,14 @@ def notify(
     thread: Thread | None = None,
     post: Post | None = None,
     need=None,
+    email_now: bool = True,
 ) -> list[Notification]:
     """Create in-app notifications, push unread counts and queue e-mails, after commit.
 
     Only members who may read ``thread`` are notified; of a confidential thread
     the notification says no more than ``CONFIDENTIAL_NOTIFICATION_TEXT``.
+    With ``email_now`` off nothing is e-mailed at once, whatever the member's
+    preference: the notification waits for the daily digest.
     """
     if thread is not None and thread.is_confidential:
         text = str(CONFIDENTIAL_NOTIFICATION_TEXT)
@@ -61,7 +64,11 @@ def notify(
     for notification in created:
         unread = Notification.objects.filter(user=notification.user, read_at__isnull=True).count()
         events.notify_count(notification.user_id, unread)
-        if notification.user.notification_email == "immediate" and notification.user.email:
+        if (
+            email_now
+            and notification.user.notification_email == "immediate"
+            and notification.user.email
+        ):
             transaction.on_commit(partial(_enqueue_email, notification.user_id), robust=True)
     return created
 
@@ -73,6 +80,40 @@ def _enqueue_email(user_id: int) -> None:
 def notification_create(**kwargs) -> list[Notification]:
     """Notify ``users`` of something outside the forum (for example a need's decision)."""
     return notify(**kwargs)
+
+
+MAX_ORGANISATION_MENTIONS = 3
+
+
+def _organisation_mention_recipients(
+    *, actor: User, thread: Thread, post: Post, handles: set[str], notified: set[int]
+) -> list[User]:
+    """Who an @organisation mention in ``post`` tells: few, and only those who may be told.
+
+    An @organisation reaches a whole city, so it is bounded three ways. Only
+    the first ``MAX_ORGANISATION_MENTIONS`` organisations mentioned in the post
+    are told (the others stay links). Only members who may read the thread are told
+    (``notify`` checks each), so a confidential thread tells no one outside its
+    audience. And a member who has not yet read an earlier mention of their
+    organisation in the same thread is not told again. None of it is e-mailed
+    at once: it waits for the daily digest.
+    """
+    slugs = Organisation.objects.filter(slug__in=handles, is_active=True).values_list(
+        "slug", flat=True
+    )
+    first = sorted(slugs, key=lambda slug: post.html.find(f'data-mention="{slug}"'))
+    first = first[:MAX_ORGANISATION_MENTIONS]
+    if not first:
+        return []
+    already_told = Notification.objects.filter(
+        thread=thread, kind=Notification.Kind.ORGANISATION_MENTION, read_at__isnull=True
+    ).values("user_id")
+    members = (
+        User.objects.filter(organisation__slug__in=first, is_active=True)
+        .exclude(pk__in=already_told)
+        .select_related("organisation")
+    )
+    return [u for u in members if u.pk not in notified]
 
 
 def post_notifications(*, actor: User, thread: Thread, post: Post, handles: set[str]) -> None:
@@ -108,13 +149,9 @@ def post_notifications(*, actor: User, thread: Thread, post: Post, handles: set[
             url=url,
         )
         notified.update(u.pk for u in people)
-        organisation_members = [
-            u
-            for u in User.objects.filter(
-                organisation__slug__in=handles, is_active=True
-            ).select_related("organisation")
-            if u.pk not in notified
-        ]
+        organisation_members = _organisation_mention_recipients(
+            actor=actor, thread=thread, post=post, handles=handles, notified=notified
+        )
         notify(
             users=organisation_members,
             kind=Notification.Kind.ORGANISATION_MENTION,
@@ -124,6 +161,7 @@ def post_notifications(*, actor: User, thread: Thread, post: Post, handles: set[
             text=_("%(name)s mentioned your organisation in “%(title)s”")
             % {"name": actor.public_name, "title": thread.title},
             url=url,
+            email_now=False,
         )
         notified.update(u.pk for u in organisation_members)
     watchers = [

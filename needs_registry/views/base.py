@@ -39,6 +39,6 @@ def export_response(
     if not permissions.can_export(request.user):
         raise PermissionDenied
     if exceeded(request, "export"):
-        return limited_response(request)
+        return limited_response(request, "export")
     audit_record(action=AuditEntry.Action.EXPORT, actor=request.user, summary=summary)
     return exports.table_response(name=name, fmt=fmt, header=header, rows=rows)

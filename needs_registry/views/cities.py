@@ -23,6 +23,7 @@ from needs_registry.views.base import crumbs, member_cities
 
 
 @login_required
+@rate_limit("position", form=PositionForm)
 def city_position(request: HttpRequest, pk: int) -> HttpResponse:
     need = selectors.need_get_for_viewer(viewer=request.user, pk=pk)
     if not permissions.can_set_position(request.user, need):
@@ -62,6 +63,7 @@ def city_position(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+@rate_limit("position", form=CommitmentForm)
 def commitment(request: HttpRequest, pk: int) -> HttpResponse:
     need = selectors.need_get_for_viewer(viewer=request.user, pk=pk)
     form = CommitmentForm(request.POST)
@@ -87,7 +89,7 @@ def commitment(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-@rate_limit("vote")
+@rate_limit("vote", form=VoteForm)
 def city_vote(request: HttpRequest, pk: int) -> HttpResponse:
     need = selectors.need_get_for_viewer(viewer=request.user, pk=pk)
     if request.POST.get("withdraw") == "1":
@@ -111,6 +113,7 @@ def city_vote(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+@rate_limit("vote")
 def support(request: HttpRequest, pk: int) -> HttpResponse:
     need = selectors.need_get_for_viewer(viewer=request.user, pk=pk)
     services.support_set(actor=request.user, need=need, on=request.POST.get("on") == "1")
@@ -119,6 +122,7 @@ def support(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+@rate_limit("watch")
 def follow(request: HttpRequest, pk: int) -> HttpResponse:
     need = selectors.need_get_for_viewer(viewer=request.user, pk=pk)
     services.follow_set(actor=request.user, need=need, on=request.POST.get("on") == "1")
@@ -127,6 +131,7 @@ def follow(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+@rate_limit("need")
 def production(request: HttpRequest, pk: int) -> HttpResponse:
     need = selectors.need_get_for_viewer(viewer=request.user, pk=pk)
     cities = member_cities().filter(slug__in=request.POST.getlist("cities"))

@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
+from accounts.ratelimit import rate_limit
 from downloads.responses import file_download
 from forum.models import Domain
 from forum.selectors import first_post_body, thread_get_for_viewer
@@ -53,6 +54,7 @@ def need_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@rate_limit("need", form=NeedForm)
 def need_create(request: HttpRequest) -> HttpResponse:
     if not permissions.can_create_need(request.user):
         raise PermissionDenied
@@ -93,6 +95,7 @@ def need_create(request: HttpRequest) -> HttpResponse:
     )
 
 
+@rate_limit("suggest", methods=("GET",))
 def similar_needs(request: HttpRequest) -> JsonResponse:
     from search.service import similar_needs as similar
 
@@ -152,6 +155,7 @@ def need_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@rate_limit("need", form=NeedForm)
 def need_edit(request: HttpRequest, pk: int) -> HttpResponse:
     need = selectors.need_get_for_viewer(viewer=request.user, pk=pk)
     if not permissions.can_edit_need(request.user, need):
@@ -188,6 +192,7 @@ def need_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+@rate_limit("need", form=TransitionForm)
 def need_transition(request: HttpRequest, pk: int) -> HttpResponse:
     need = selectors.need_get_for_viewer(viewer=request.user, pk=pk)
     form = TransitionForm(request.POST)
@@ -210,6 +215,7 @@ def need_transition(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+@rate_limit("need", form=MergeForm)
 def need_merge(request: HttpRequest, pk: int) -> HttpResponse:
     need = selectors.need_get_for_viewer(viewer=request.user, pk=pk)
     form = MergeForm(request.POST)
@@ -231,6 +237,7 @@ def need_merge(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+@rate_limit("need")
 def dependencies(request: HttpRequest, pk: int) -> HttpResponse:
     need = selectors.need_get_for_viewer(viewer=request.user, pk=pk)
     try:
@@ -250,6 +257,7 @@ def dependencies(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+@rate_limit("attachment")
 def attachment_add(request: HttpRequest, pk: int) -> HttpResponse:
     need = selectors.need_get_for_viewer(viewer=request.user, pk=pk)
     upload = request.FILES.get("file")

@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts.ratelimit import rate_limit
 from frontend.forms import add_service_errors
 from frontend.params import choice_param, parse_int
 from needs_registry import permissions, selectors, services
@@ -24,6 +25,7 @@ MAX_POINTS = 1_000_000
 
 
 @login_required
+@rate_limit("steering", form=RoundForm)
 def round_list(request: HttpRequest) -> HttpResponse:
     form = RoundForm(request.POST or None) if permissions.can_steer(request.user) else None
     if request.method == "POST":
@@ -70,6 +72,7 @@ def _points_from_form(data) -> tuple[dict[int, int], dict[int, str], str | None]
 
 
 @login_required
+@rate_limit("points")
 def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
     round_ = selectors.round_get(pk=pk)
     user = request.user
@@ -139,6 +142,7 @@ def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+@rate_limit("steering")
 def round_close(request: HttpRequest, pk: int) -> HttpResponse:
     round_ = selectors.round_get(pk=pk)
     services.round_close(actor=request.user, round_=round_)
@@ -147,6 +151,7 @@ def round_close(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@rate_limit("steering", form=MeetingForm)
 def meeting_list(request: HttpRequest) -> HttpResponse:
     form = (
         MeetingForm(request.POST or None) if permissions.can_record_meeting(request.user) else None
@@ -170,6 +175,7 @@ def meeting_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@rate_limit("steering", form=DecisionForm)
 def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = selectors.meeting_get(viewer=request.user, pk=pk)
     cities = list(member_cities())
@@ -231,6 +237,7 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+@rate_limit("steering")
 def meeting_edit(request: HttpRequest, pk: int) -> HttpResponse:
     """Correct a meeting's title or date (the change is audited)."""
     meeting = selectors.meeting_get(viewer=request.user, pk=pk)

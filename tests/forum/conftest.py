@@ -5,6 +5,7 @@ import json
 import pytest
 from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
+from django.conf import settings
 from django.test import Client
 
 from accounts.models import Role
@@ -19,8 +20,13 @@ def session_cookie(user) -> str:
     return client.cookies["sessionid"].value
 
 
-async def connect(user=None, origin="http://testserver", cookie=None):
-    headers = [(b"origin", origin.encode()), (b"host", b"testserver")]
+async def connect(user=None, origin=None, cookie=None):
+    """Open the live socket as a page of the site (``SITE_URL``) unless ``origin`` says
+    otherwise; ``origin=""`` sends no Origin header."""
+    origin = settings.SITE_URL if origin is None else origin
+    headers = [(b"host", b"testserver")]
+    if origin:
+        headers.append((b"origin", origin.encode()))
     if user is not None:
         cookie = await sync_to_async(session_cookie)(user)
     if cookie is not None:

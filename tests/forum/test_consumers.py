@@ -24,6 +24,35 @@ async def test_foreign_origin_is_refused(world):
     assert not connected
 
 
+@pytest.mark.parametrize(
+    ("origin", "accepted"),
+    [
+        ("http://127.0.0.1:8000", True),
+        ("http://127.0.0.1:8000/", True),
+        ("https://platform.example", True),
+        ("https://platform.example:443", True),
+        ("http://127.0.0.1:9999", False),
+        ("http://127.0.0.1", False),
+        ("https://127.0.0.1:8000", False),
+        ("http://platform.example", False),
+        ("https://platform.example:8443", False),
+        ("https://evil.platform.example", False),
+        ("null", False),
+        ("", False),
+    ],
+)
+async def test_only_the_sites_exact_origins_may_open_the_socket(world, settings, origin, accepted):
+    """Scheme, host and port must all be one of the site's own origins (``SITE_URL``,
+    ``CSRF_TRUSTED_ORIGINS``); another port on the same host is another site, and a
+    handshake without an Origin is refused."""
+    settings.SITE_URL = "http://127.0.0.1:8000"
+    settings.CSRF_TRUSTED_ORIGINS = ["http://127.0.0.1:8000", "https://platform.example"]
+    communicator, connected, _code = await connect(world["alice"], origin=origin)
+    assert connected is accepted
+    if connected:
+        await communicator.disconnect()
+
+
 async def test_subscriber_sees_new_posts_edits_and_reactions(world):
     thread = world["thread"]
     communicator, connected, _ = await connect(world["bob"])

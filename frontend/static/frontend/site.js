@@ -293,6 +293,7 @@ function setupSuggestions() {
     timer = window.setTimeout(async () => {
       if (input.value.trim().length < 2) { list.hidden = true; return; }
       const response = await fetch(`${input.dataset.suggestUrl}?q=${encodeURIComponent(input.value)}`);
+      if (!response.ok) return; // over the rate limit: keep the list as it is
       const data = await response.json();
       list.replaceChildren(...data.results.map((result) => {
         const item = document.createElement("li");
@@ -323,6 +324,7 @@ function setupSimilarNeeds() {
       const query = new URLSearchParams({ title: title.value, problem: problem?.value ?? "" });
       if (form.dataset.exclude) query.set("exclude", form.dataset.exclude);
       const response = await fetch(`${form.dataset.similarUrl}?${query}`);
+      if (!response.ok) return;
       const data = await response.json();
       list.replaceChildren(...data.results.map((result) => {
         const item = document.createElement("li");
