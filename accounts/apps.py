@@ -1,7 +1,13 @@
 from django.apps import AppConfig
+from django.core import checks
 from django.utils.translation import gettext_lazy as _
+
+from accounts import oidc
 
 
 class AccountsConfig(AppConfig):
     name = "accounts"
     verbose_name = _("Members and organisations")
+
+    def ready(self) -> None:
+        checks.register(oidc.check_https_issuer, checks.Tags.security)
