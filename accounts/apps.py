@@ -11,3 +11,4 @@ class AccountsConfig(AppConfig):
 
     def ready(self) -> None:
         checks.register(oidc.check_https_issuer, checks.Tags.security)
+        checks.register(oidc.check_shared_cache, checks.Tags.security, deploy=True)

@@ -381,3 +381,20 @@ def check_https_issuer(app_configs: Any = None, **kwargs: Any) -> list[checks.Ch
         for issuer in sorted(issuers)
         if not is_secure_url(issuer)
     ]
+
+
+def check_shared_cache(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    """Deploy check: the used logout tokens (``jti``) are remembered in the cache,
+    so several processes need a shared one (Redis); the local-memory cache
+    serves only the embedded one-process platform."""
+    backend = settings.CACHES.get("default", {}).get("BACKEND", "")
+    if settings.DEBUG or not backend.endswith("LocMemCache"):
+        return []
+    return [
+        checks.Warning(
+            "The cache is local to each process: a back-channel logout token used at "
+            "one process could be replayed at another.",
+            hint="Set REDIS_URL when running more than one process.",
+            id="accounts.W102",
+        )
+    ]
