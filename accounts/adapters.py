@@ -14,10 +14,11 @@ import requests
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core.exceptions import ImmediateHttpResponse
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
+from allauth.socialaccount.providers.base import AuthProcess
 from django.conf import settings
 from django.shortcuts import render
 
-from accounts import services
+from accounts import oidc, services
 from accounts.claims import merged_claims
 from accounts.models import AuditEntry, User
 
@@ -34,9 +35,8 @@ def _remember_id_token(response: requests.Response, *args: Any, **kwargs: Any) -
     try:
         token = response.json().get("id_token")
     except (ValueError, AttributeError):
-        return
-    if isinstance(token, str):
-        _raw_id_token.set(token)
+        token = None
+    _raw_id_token.set(token if isinstance(token, str) else "")
 
 
 def refusal_response(request, refusal: services.SignInRefused, status: int = 403):
@@ -76,7 +76,7 @@ def _token_claims(id_token: str) -> dict[str, Any]:
     if not id_token:
         return {}
     try:
-        # Verified by allauth already; read here only to pair it with its account.
+        # Verified in pre_social_login; read here only to pair it with its account.
         return jwt.decode(id_token, options={"verify_signature": False})
     except jwt.PyJWTError:
         return {}
@@ -94,6 +94,45 @@ def _profile(sociallogin) -> services.IAMProfile:
     return profile
 
 
+def _verify_id_token(request, sociallogin) -> None:
+    """Check the ID token of this sign-in (signature, issuer, audience, lifetime,
+    nonce) and that it names the subject the userinfo names; refuse otherwise.
+
+    allauth decodes the ID token without checking its signature and sends no
+    nonce; ``accounts.provider`` sends one and keeps it in the sign-in's state.
+    Also refuses any process but signing in (connecting a second account).
+    """
+    uid = sociallogin.account.uid
+    if sociallogin.state.get("process") != AuthProcess.LOGIN:
+        refusal = services.SignInRefused("connect_not_offered")
+        services.audit_record(
+            action=AuditEntry.Action.SIGN_IN_REFUSED, target=f"sub:{uid}", summary=refusal.reason
+        )
+        raise ImmediateHttpResponse(refusal_response(request, refusal, status=400))
+    try:
+        claims = oidc.validate_id_token(
+            _raw_id_token.get(), nonce=str(sociallogin.state.get("nonce") or "")
+        )
+        if claims["sub"] != uid:
+            raise oidc.InvalidIDToken("the ID token and the userinfo name different subjects")
+    except oidc.ProviderUnavailable as error:
+        logger.warning("IAM unavailable while checking an ID token: %s", error)
+        raise ImmediateHttpResponse(
+            render(request, "accounts/provider_unavailable.html", status=503)
+        ) from error
+    except oidc.InvalidIDToken as error:
+        logger.warning("Refused an ID token: %s", error)
+        services.audit_record(
+            action=AuditEntry.Action.SIGN_IN_REFUSED,
+            target=f"sub:{uid}",
+            summary=f"invalid ID token: {error}",
+        )
+        raise ImmediateHttpResponse(
+            render(request, "socialaccount/authentication_error.html", status=401)
+        ) from error
+    sociallogin.account.extra_data["id_token"] = claims
+
+
 class SocialAccountAdapter(DefaultSocialAccountAdapter):
     def get_requests_session(self):
         session = super().get_requests_session()
@@ -107,7 +146,9 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
         return True
 
     def pre_social_login(self, request, sociallogin) -> None:
-        """Refuse before anything is written when the IAM names no active member."""
+        """Refuse before anything is written when the ID token does not hold
+        or the IAM names no active member."""
+        _verify_id_token(request, sociallogin)
         try:
             profile = _profile(sociallogin)
             if (

@@ -1,5 +1,8 @@
 from django.apps import AppConfig
+from django.core import checks
 from django.utils.translation import gettext_lazy as _
+
+from accounts import oidc
 
 
 class AccountsConfig(AppConfig):
@@ -7,8 +10,8 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Members and organisations")
 
     def ready(self) -> None:
-        from django.core import checks
-
         from accounts.ratelimit import check_rate_limits
 
         checks.register(check_rate_limits)
+        checks.register(oidc.check_https_issuer, checks.Tags.security)
+        checks.register(oidc.check_shared_cache, checks.Tags.security, deploy=True)

@@ -6,9 +6,9 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.http import (
+    Http404,
     HttpRequest,
     HttpResponse,
     HttpResponseBadRequest,
@@ -95,15 +95,20 @@ def backchannel_logout(request: HttpRequest) -> HttpResponse:
         return HttpResponseBadRequest("logout_token is required")
     try:
         claims = oidc.validate_logout_token(token)
+    except oidc.LogoutTokenReplayed:
+        return HttpResponseBadRequest("logout token replayed")
     except oidc.InvalidLogoutToken as error:
         logger.warning("Refused a logout token: %s", error)
         return HttpResponseBadRequest("invalid logout token")
-    if not cache.add(f"logout-jti:{claims['jti']}", 1, 3600):
-        return HttpResponseBadRequest("logout token replayed")
     services.sessions_end_by_iam(subject=str(claims.get("sub", "")), sid=str(claims.get("sid", "")))
     response = HttpResponse(status=200)
     response["Cache-Control"] = "no-store"
     return response
+
+
+def social_connections(request: HttpRequest) -> HttpResponse:
+    """allauth's "connected accounts" page: not offered (one IAM account per member)."""
+    raise Http404
 
 
 @login_required

@@ -71,7 +71,8 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.socialaccount",
-    "allauth.socialaccount.providers.openid_connect",
+    # The IAM provider is accounts.provider.IAMProvider, in place of
+    # "allauth.socialaccount.providers.openid_connect" (whose URLs it keeps).
     "taggit",
     "modelcluster",
     "django_tasks_db",
@@ -228,6 +229,15 @@ OIDC_PROVIDER_NAME = env("OIDC_PROVIDER_NAME", "Open Cities IAM")
 OIDC_SCOPES = env_list("OIDC_SCOPES", "openid,profile,email")
 OIDC_POST_LOGOUT_REDIRECT_URIS = env_list("OIDC_POST_LOGOUT_REDIRECT_URIS", SITE_URL + "/")
 OIDC_HTTP_TIMEOUT = float(env("OIDC_HTTP_TIMEOUT", "5"))
+# Without DEBUG the IAM is reached over https only (system check accounts.E101,
+# and every endpoint its discovery document names). Not read from the environment.
+OIDC_REQUIRE_HTTPS = not DEBUG
+# The provider's signing keys are cached this long; a token naming an unknown
+# key fetches them again at most once per OIDC_JWKS_REFRESH_SECONDS.
+OIDC_JWKS_CACHE_SECONDS = int(env("OIDC_JWKS_CACHE_SECONDS", "3600"))
+OIDC_JWKS_REFRESH_SECONDS = int(env("OIDC_JWKS_REFRESH_SECONDS", "60"))
+# A back-channel logout token older than this (by its iat) is refused.
+OIDC_LOGOUT_TOKEN_MAX_AGE = int(env("OIDC_LOGOUT_TOKEN_MAX_AGE", "120"))
 
 # Claim mapping: which claims name the organisation and which values map to roles.
 # See README, "Registering the platform in the consortium IAM".

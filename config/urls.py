@@ -31,6 +31,8 @@ urlpatterns = [
         name="backchannel_logout",
     ),
     path("accounts/logout/", account_views.sign_out),
+    # Each member is one IAM account: allauth's page for connecting more is not offered.
+    path("accounts/3rdparty/", account_views.social_connections),
     path("accounts/", include("allauth.urls")),
     *(
         # Wagtail's password sign-in page sends people to the IAM sign-in. Django

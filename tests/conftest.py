@@ -80,10 +80,18 @@ class Provider:
 
 
 def start_node_provider(
-    *, redirect_uris: list[str], post_logout: list[str], backchannel: str = ""
+    *,
+    redirect_uris: list[str],
+    post_logout: list[str],
+    backchannel: str = "",
+    jwks: str = "",
+    port: int = 0,
+    issuer: str = "",
 ) -> Provider:
-    port = free_port()
-    issuer = f"http://127.0.0.1:{port}"
+    """The npm provider as a process; ``jwks`` (private JWKS, JSON) gives it signing keys,
+    ``issuer`` an address other than the one it listens on (a proxy in front of it)."""
+    port = port or free_port()
+    issuer = issuer or f"http://127.0.0.1:{port}"
     env = {
         **os.environ,
         "PORT": str(port),
@@ -93,6 +101,7 @@ def start_node_provider(
         "REDIRECT_URIS": ",".join(redirect_uris),
         "POST_LOGOUT_REDIRECT_URIS": ",".join(post_logout),
         "BACKCHANNEL_LOGOUT_URI": backchannel,
+        "JWKS": jwks,
     }
     process = subprocess.Popen(
         ["node", str(BASE_DIR / "accounts" / "demo_idp" / "server.mjs")],
@@ -100,7 +109,7 @@ def start_node_provider(
         stdout=subprocess.DEVNULL,
         stderr=None,
     )
-    wait_for(f"{issuer}/health")
+    wait_for(f"http://127.0.0.1:{port}/health")
     return Provider(issuer=issuer, kind="node", process=process)
 
 
@@ -111,7 +120,8 @@ def mock_provider() -> Iterator[Provider]:
     import oidc_provider_mock
     from werkzeug.serving import make_server
 
-    server = make_server("127.0.0.1", 0, oidc_provider_mock.app(), threaded=True)
+    # It refuses an authorization request without a nonce.
+    server = make_server("127.0.0.1", 0, oidc_provider_mock.app(require_nonce=True), threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     issuer = f"http://127.0.0.1:{server.server_port}"

@@ -590,10 +590,16 @@ MATRIX = {
         everyone(200),
         everyone(302),
     ),
+    # Not offered: each member is one IAM account (the route below shadows allauth's).
     "socialaccount_connections": (
         lambda w: "/accounts/3rdparty/",
-        members(200),
-        members(200),
+        everyone(404),
+        everyone(404),
+    ),
+    "accounts/3rdparty/": (
+        lambda w: "/accounts/3rdparty/",
+        everyone(404),
+        everyone(404),
     ),
     "socialaccount_login_cancelled": (
         lambda w: "/accounts/3rdparty/login/cancelled/",

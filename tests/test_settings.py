@@ -50,3 +50,23 @@ def test_secret_key_and_hosts_are_required_without_debug():
     result = manage("check", env=env)
     assert result.returncode != 0
     assert "SECRET_KEY and ALLOWED_HOSTS must be set" in result.stderr
+
+
+def test_check_deploy_fails_with_an_http_issuer_without_debug():
+    env = {**PRODUCTION, "OIDC_ISSUER": "http://iam.example/realms/opencities"}
+    result = manage("check", "--deploy", env=env)
+    assert result.returncode != 0
+    assert "accounts.E101" in result.stderr
+    assert "is not reached over https" in result.stderr
+
+
+def test_an_http_issuer_is_allowed_with_debug():
+    env = {**PRODUCTION, "DEBUG": "1", "OIDC_ISSUER": "http://127.0.0.1:8010"}
+    result = manage("check", env=env)
+    assert result.returncode == 0, result.stderr
+
+
+def test_check_deploy_warns_when_logout_tokens_are_remembered_per_process():
+    env = {k: v for k, v in PRODUCTION.items() if k != "REDIS_URL"}
+    result = manage("check", "--deploy", env=env)
+    assert "accounts.W102" in result.stderr + result.stdout

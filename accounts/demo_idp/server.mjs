@@ -5,7 +5,8 @@
 // Configuration (environment):
 //   PORT (8010), ISSUER (http://127.0.0.1:PORT), USERS_FILE (users.json beside this file),
 //   CLIENT_ID, CLIENT_SECRET, REDIRECT_URIS, POST_LOGOUT_REDIRECT_URIS (comma-separated),
-//   BACKCHANNEL_LOGOUT_URI (optional)
+//   BACKCHANNEL_LOGOUT_URI (optional), JWKS (optional: the private signing keys, as a JWKS;
+//   by default the provider makes its own at each start)
 import http from "node:http";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
@@ -46,6 +47,7 @@ button{font:inherit;padding:.5rem 1rem;margin:.25rem 0;border:2px solid #0b4f8a;
 
 const provider = new Provider(issuer, {
   clients: [client],
+  ...(process.env.JWKS ? { jwks: JSON.parse(process.env.JWKS) } : {}),
   pkce: { required: () => true },
   cookies: { keys: ["open-cities-demo-idp-cookie-key"] },
   claims: {
