@@ -13,7 +13,7 @@ def rename_stored_files(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('forum', '0003_readrule_thread_audience'),
+        ('forum', '0004_thread_event_log_tombstones'),
     ]
 
     operations = [
