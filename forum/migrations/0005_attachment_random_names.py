@@ -1,5 +1,6 @@
 """Stored names become random: files stored before under the uploader's name
-(at a guessable path) move to ``attachments/<uuid>.<ext>``."""
+(at a guessable path) move to ``attachments/<uuid>.<ext>``; uploads never
+attached to a post are removed."""
 
 import downloads.storage
 from django.db import migrations, models
@@ -7,6 +8,12 @@ from django.db import migrations, models
 
 def rename_stored_files(apps, schema_editor):
     model = apps.get_model("forum", "attachment")
+    # Uploads that were stored but never attached to a post (the post was refused)
+    # are read by nobody: they go, files and all.
+    for unattached in model.objects.filter(post__isnull=True):
+        if unattached.file.name:
+            unattached.file.storage.delete(unattached.file.name)
+        unattached.delete()
     downloads.storage.rename_to_random(model.objects.all(), "file", "attachments")
 
 
