@@ -48,11 +48,13 @@ idp: node
 worker: setup
 	$(MANAGE) db_worker
 
-# Unit, integration and realtime tests first; browser tests in their own process.
+# Unit, integration and realtime tests first, with branch coverage of the apps
+# ([tool.coverage] in pyproject.toml); browser tests in their own process.
 test: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/pytest -m "not browser" -p no:randomly
+	$(VENV)/bin/mypy
+	$(VENV)/bin/pytest -m "not browser" -p no:randomly --cov --cov-branch --cov-report=term
 	$(VENV)/bin/pytest -m browser; status=$$?; if [ $$status -eq 5 ]; then exit 0; else exit $$status; fi
 
 # On PostgreSQL and Redis when they answer on this machine, as in production.
@@ -64,6 +66,7 @@ bench: setup
 lint: venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
 
 format: venv
 	$(VENV)/bin/ruff format .

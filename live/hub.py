@@ -22,7 +22,7 @@ import uuid
 import weakref
 from typing import Any, Protocol
 
-from channels.layers import get_channel_layer
+from channels.layers import BaseChannelLayer, get_channel_layer
 
 logger = logging.getLogger(__name__)
 
@@ -37,13 +37,13 @@ class Member(Protocol):
 
 
 class Hub:
-    def __init__(self, layer):
+    def __init__(self, layer: BaseChannelLayer) -> None:
         self.layer = layer
         self.server_id = uuid.uuid4().hex
         self.channel: str | None = None
         self.groups: dict[str, dict[Member, None]] = {}
         self.lock = asyncio.Lock()
-        self.tasks: list[asyncio.Task] = []
+        self.tasks: list[asyncio.Task[None]] = []
 
     async def join(self, group: str, member: Member) -> None:
         """Add ``member`` to ``group``; returns once the hub receives the group's messages."""
@@ -104,7 +104,7 @@ class Hub:
             await self.dispatch(message)
 
     async def dispatch(self, message: dict[str, Any]) -> None:
-        members = self.groups.get(message.get("group"))
+        members = self.groups.get(message.get("group", ""))
         if not members:
             return
         text = message.get("frame")

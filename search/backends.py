@@ -10,7 +10,7 @@ import logging
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchVector
@@ -20,6 +20,9 @@ from django.utils import timezone
 
 from search.models import SearchDocument
 from search.text import query_terms, stems, words
+
+if TYPE_CHECKING:
+    from meilisearch.index import Index
 
 logger = logging.getLogger(__name__)
 
@@ -120,7 +123,7 @@ class DatabaseBackend:
                 [document.pk, document.terms],
             )
 
-    def _match(self, documents: QuerySet, query: str) -> QuerySet:
+    def _match(self, documents: QuerySet[SearchDocument], query: str) -> QuerySet[SearchDocument]:
         alternatives = query_terms(query)
         if connection.vendor == "sqlite":
             expression = " AND ".join(
@@ -235,18 +238,19 @@ class MeilisearchBackend:
         "pagination": {"maxTotalHits": 5000},
     }
 
-    def __init__(self):
+    def __init__(self) -> None:
         import meilisearch
 
         self.client = meilisearch.Client(
             settings.MEILISEARCH_URL,
             settings.MEILISEARCH_API_KEY or None,
-            timeout=settings.MEILISEARCH_TIMEOUT,
+            # Seconds as a float: the client hands it to requests, which takes one.
+            timeout=settings.MEILISEARCH_TIMEOUT,  # type: ignore[arg-type]
         )
         self.index_name = f"{settings.MEILISEARCH_INDEX_PREFIX}-documents"
 
     @property
-    def index_(self):
+    def index_(self) -> "Index":
         return self.client.index(self.index_name)
 
     def setup(self) -> None:
@@ -287,7 +291,7 @@ class MeilisearchBackend:
         self.index_.add_documents([self.payload(d) for d in documents])
 
     @staticmethod
-    def _filter(access: Access, filters: SearchFilters) -> list:
+    def _filter(access: Access, filters: SearchFilters) -> list[str]:
         forum = "kind IN [thread, post]"
         if access.category_ids is not None:
             ids = ", ".join(str(i) for i in access.category_ids) or "-1"
@@ -303,7 +307,7 @@ class MeilisearchBackend:
             forum += " AND publicity != confidential"
         own = access.organisation_id or -1
         needs = f"kind = need AND (draft_organisation_id IS NULL OR draft_organisation_id = {own})"
-        clauses: list = [f"({forum}) OR ({needs})"]
+        clauses: list[str] = [f"({forum}) OR ({needs})"]
 
         def quoted(value: str) -> str:
             return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
