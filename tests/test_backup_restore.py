@@ -52,18 +52,16 @@ def platform():
     pori_lead = UserFactory(organisation=pori, roles=[Role.ICT_LEAD])
     porvoo_lead = UserFactory(organisation=porvoo, roles=[Role.ICT_LEAD])
     category = CategoryFactory(slug="talous", domain="finance")
-    attachment = forum_services.attachment_upload(
-        actor=pori_lead, upload=SimpleUploadedFile("kaavio.png", PNG, content_type="image/png")
-    )
     thread = forum_services.thread_create(
         actor=expert, category=category, title="Laskujen kierto", body="Miten teillä?"
     )
-    forum_services.post_create(
+    post = forum_services.post_create(
         actor=pori_lead,
         thread=thread,
         body="Kaavio liitteenä.",
-        attachment_tokens=[attachment.token],
+        uploads=[SimpleUploadedFile("kaavio.png", PNG, content_type="image/png")],
     )
+    attachment = post.attachments.get()
     forum_services.post_create(actor=porvoo_lead, thread=thread, body="Meillä samoin.")
     for title in ["Laskutuksen automatisointi", "Sähköinen arkisto"]:
         need = need_services.need_create(actor=expert, data={**NEED, "title": title})
