@@ -7,6 +7,7 @@ claims are re-applied at every sign-in.
 
 import contextvars
 import logging
+import time
 from typing import Any
 
 import jwt
@@ -17,7 +18,8 @@ from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from django.conf import settings
 from django.shortcuts import render
 
-from accounts import services
+from accounts import iam, services
+from accounts import sessions as lifetime
 from accounts.claims import merged_claims
 from accounts.models import AuditEntry, User
 
@@ -56,18 +58,21 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def post_login(self, request, user, *, signal_kwargs=None, **kwargs):
         response = super().post_login(request, user, signal_kwargs=signal_kwargs, **kwargs)
+        lifetime.lifetime_start(request.session, time.time())
         sociallogin = (signal_kwargs or {}).get("sociallogin")
         if sociallogin is not None:
             id_token = _raw_id_token.get()
             claims = _token_claims(id_token)
             if claims.get("sub") != sociallogin.account.uid:
                 id_token, claims = "", sociallogin.account.extra_data.get("id_token") or {}
+            tokens = iam.sign_in_tokens()
             services.sign_in_session_record(
                 user=user,
                 session_key=request.session.session_key or "",
                 subject=sociallogin.account.uid,
                 id_token=id_token,
                 sid=str(claims.get("sid") or ""),
+                tokens=tokens if id_token and tokens.id_token == id_token else None,
             )
         return response
 
@@ -98,6 +103,7 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
     def get_requests_session(self):
         session = super().get_requests_session()
         session.hooks["response"].append(_remember_id_token)
+        session.hooks["response"].append(iam.remember_token_response)
         return session
 
     def is_open_for_signup(self, request, sociallogin) -> bool:

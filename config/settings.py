@@ -99,6 +99,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "accounts.middleware.PreferredLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "accounts.middleware.SessionLifetimeMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "allauth.account.middleware.AccountMiddleware",
@@ -227,6 +228,16 @@ OIDC_PROVIDER_NAME = env("OIDC_PROVIDER_NAME", "Open Cities IAM")
 OIDC_SCOPES = env_list("OIDC_SCOPES", "openid,profile,email")
 OIDC_POST_LOGOUT_REDIRECT_URIS = env_list("OIDC_POST_LOGOUT_REDIRECT_URIS", SITE_URL + "/")
 OIDC_HTTP_TIMEOUT = float(env("OIDC_HTTP_TIMEOUT", "5"))
+
+# How long a session lasts, and how often the IAM is asked again during it
+# (accounts.sessions). Roles and organisation are re-read from the IAM every
+# IAM_RECHECK_SECONDS; while the IAM does not answer, a session is kept for
+# IAM_UNREACHABLE_GRACE_SECONDS more before it ends.
+IAM_RECHECK_SECONDS = int(env("IAM_RECHECK_SECONDS", str(15 * 60)))
+IAM_UNREACHABLE_GRACE_SECONDS = int(env("IAM_UNREACHABLE_GRACE_SECONDS", str(60 * 60)))
+SESSION_IDLE_SECONDS = int(env("SESSION_IDLE_SECONDS", str(8 * 60 * 60)))
+SESSION_MAX_SECONDS = int(env("SESSION_MAX_SECONDS", str(12 * 60 * 60)))
+SESSION_COOKIE_AGE = SESSION_MAX_SECONDS
 
 # Claim mapping: which claims name the organisation and which values map to roles.
 # See README, "Registering the platform in the consortium IAM".

@@ -24,11 +24,12 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.http import Http404
 
+from accounts import services as account_services
 from forum import permissions, selectors
 from forum.events import ACCESS_CHANGED, thread_group
 from forum.presence import get_presence
+from live.broadcast import EVERY_SESSION, group_send, user_group
 from live.broadcast import frame as make_frame
-from live.broadcast import group_send, user_group
 from live.hub import get_hub
 
 logger = logging.getLogger(__name__)
@@ -72,6 +73,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
         self.tokens_at = time.monotonic()
         self.last_typing: dict[int, float] = {}
         self.display_name = user.public_name
+        self.session_deadline = self.scope.get("session_deadline")
         await self.hub.join(user_group(user.pk), self)
         await self.accept()
 
@@ -210,6 +212,10 @@ class LiveConsumer(AsyncWebsocketConsumer):
 
     async def deliver(self, message, outgoing):
         """Relay a group message after its checks; ``outgoing`` is the shared websocket message."""
+        if self.session_deadline is not None and time.time() >= self.session_deadline:
+            # Idle timeout, lifetime or IAM re-check due: look again, once.
+            self.session_deadline = None
+            self._in_background(self._session_reverify())
         if message["type"] == "live.ephemeral":
             if message.get("sender") == self.live_id:
                 return
@@ -218,7 +224,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
             return
         session_key = message.get("session_key")
         if session_key is not None:
-            if session_key == self.session_key:
+            if session_key in (self.session_key, EVERY_SESSION):
                 await self.close(code=CLOSE_SESSION_ENDED)
             return
         buffer = self.replaying.get(message.get("thread"))
@@ -229,15 +235,27 @@ class LiveConsumer(AsyncWebsocketConsumer):
         if category is not None and category not in self.readable_categories:
             return
         if message.get("event") == ACCESS_CHANGED:
-            task = asyncio.create_task(self._recheck_access())
-            self.background.add(task)
-            task.add_done_callback(self.background.discard)
+            self._in_background(self._recheck_access())
             return
         await self.base_send(outgoing)
 
+    def _in_background(self, coroutine) -> None:
+        task = asyncio.create_task(coroutine)
+        self.background.add(task)
+        task.add_done_callback(self.background.discard)
+
+    async def _session_reverify(self):
+        try:
+            # Not in the thread all sockets' reads share: this may wait for the IAM.
+            self.session_deadline = await database_sync_to_async(
+                account_services.session_reverify, thread_sensitive=False
+            )(session_key=self.session_key, now=time.time())
+        except account_services.SessionEnded:
+            await self.close(code=CLOSE_SESSION_ENDED)
+
     async def _recheck_access(self):
         user = await database_sync_to_async(_reload_user)(self.user.pk)
-        if user is None or not user.is_active:
+        if user is None or not permissions.is_member(user):
             await self.close(code=CLOSE_SESSION_ENDED)
             return
         self.user = user
