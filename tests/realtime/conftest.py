@@ -64,7 +64,7 @@ class Daphne:
             stdout=subprocess.DEVNULL,
             stderr=self.log,
         )
-        wait_for(f"{self.url}/healthz", timeout=30)
+        wait_for(f"{self.url}/healthz", timeout=90)
 
     def stop(self) -> None:
         self.process.terminate()
