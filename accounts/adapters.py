@@ -58,7 +58,6 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def post_login(self, request, user, *, signal_kwargs=None, **kwargs):
         response = super().post_login(request, user, signal_kwargs=signal_kwargs, **kwargs)
-        lifetime.lifetime_start(request.session, time.time())
         sociallogin = (signal_kwargs or {}).get("sociallogin")
         if sociallogin is not None:
             id_token = _raw_id_token.get()
@@ -73,6 +72,10 @@ class AccountAdapter(DefaultAccountAdapter):
                 id_token=id_token,
                 sid=str(claims.get("sid") or ""),
                 tokens=tokens if id_token and tokens.id_token == id_token else None,
+            )
+            now = time.time()
+            lifetime.lifetime_start(
+                request.session, now, iam_due=now + settings.IAM_RECHECK_SECONDS
             )
         return response
 

@@ -113,8 +113,11 @@ class WebsocketSessionMiddleware:
     Channels' ``AuthMiddlewareStack`` wraps every outgoing frame to save a
     changed session; the live socket never changes the session, and with a
     thousand viewers that check on every frame costs more than the frame.
-    This reads the session cookie and loads the member in one database call,
-    with Django's own ``get_user`` (session hash checked as for a page).
+    This reads the session cookie and loads the member with Django's own
+    ``get_user`` (session hash checked as for a page), refuses a session past
+    its idle timeout or lifetime, and tells the consumer when to check the
+    session again (``session_deadline``: the idle timeout, the lifetime or the
+    IAM's re-check, whichever comes first).
     """
 
     def __init__(self, app):

@@ -18,6 +18,7 @@ apply the same rules through ``accounts.services.session_check``.
 """
 
 import math
+import time
 from collections.abc import Mapping
 from typing import Any
 
@@ -32,11 +33,24 @@ IDLE = "idle"
 MAX_AGE = "max_age"
 
 
-def lifetime_start(session: Any, now: float) -> None:
-    """A new sign-in: the lifetime and the idle clock start, the IAM check is as fresh."""
+def lifetime_start(session: Any, now: float, *, iam_due: float | None = None) -> None:
+    """A new sign-in: the lifetime and the idle clock start.
+
+    ``iam_due`` is when the IAM is to be asked again; ``None`` for a sign-in
+    without the IAM (a local password, Django admin's break-glass account).
+    """
     session[STARTED_AT] = now
     session[SEEN_AT] = now
-    session.pop(IAM_DUE, None)
+    session[IAM_DUE] = iam_due
+
+
+def on_sign_in(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
+    """Django's ``user_logged_in``: every way of signing in starts the session's clocks.
+
+    The IAM sign-in then names when its re-check is due (``AccountAdapter.post_login``).
+    """
+    if request is not None and hasattr(request, "session"):
+        lifetime_start(request.session, time.time())
 
 
 def lifetime_touch(session: Any, now: float) -> None:
