@@ -7,6 +7,7 @@ claims are re-applied at every sign-in.
 
 import contextvars
 import logging
+import time
 from typing import Any
 
 import jwt
@@ -18,7 +19,8 @@ from allauth.socialaccount.providers.base import AuthProcess
 from django.conf import settings
 from django.shortcuts import render
 
-from accounts import oidc, services
+from accounts import iam, oidc, services
+from accounts import sessions as lifetime
 from accounts.claims import merged_claims
 from accounts.models import AuditEntry, User
 
@@ -62,12 +64,18 @@ class AccountAdapter(DefaultAccountAdapter):
             claims = _token_claims(id_token)
             if claims.get("sub") != sociallogin.account.uid:
                 id_token, claims = "", sociallogin.account.extra_data.get("id_token") or {}
+            tokens = iam.sign_in_tokens()
             services.sign_in_session_record(
                 user=user,
                 session_key=request.session.session_key or "",
                 subject=sociallogin.account.uid,
                 id_token=id_token,
                 sid=str(claims.get("sid") or ""),
+                tokens=tokens if id_token and tokens.id_token == id_token else None,
+            )
+            now = time.time()
+            lifetime.lifetime_start(
+                request.session, now, iam_due=now + settings.IAM_RECHECK_SECONDS
             )
         return response
 
@@ -137,6 +145,7 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
     def get_requests_session(self):
         session = super().get_requests_session()
         session.hooks["response"].append(_remember_id_token)
+        session.hooks["response"].append(iam.remember_token_response)
         return session
 
     def is_open_for_signup(self, request, sociallogin) -> bool:

@@ -77,7 +77,33 @@ class UserAdmin(AuditedAdmin):
         "anonymised_at",
     ]
     inlines = [UserRoleInline]
-    actions = ["anonymise"]
+    actions = ["deactivate", "anonymise"]
+
+    def save_model(self, request, obj, form, change):
+        """Deactivating or reactivating goes through its service, which signs the member out."""
+        if not (change and "is_active" in form.changed_data):
+            return super().save_model(request, obj, form, change)
+        active = obj.is_active
+        obj.is_active = form.initial["is_active"]
+        super().save_model(request, obj, form, change)
+        if active:
+            services.member_reactivate(actor=request.user, user=obj)
+        else:
+            services.member_deactivate(actor=request.user, user=obj)
+        obj.is_active = active
+
+    def delete_model(self, request, obj):
+        services.member_delete(actor=request.user, user=obj)
+
+    def delete_queryset(self, request, queryset):
+        for user in queryset:
+            services.member_delete(actor=request.user, user=user)
+
+    @admin.action(description=_("Deactivate members (signed out everywhere at once)"))
+    def deactivate(self, request, queryset):
+        for user in queryset:
+            services.member_deactivate(actor=request.user, user=user)
+        messages.success(request, _("Deactivated %(count)d members.") % {"count": queryset.count()})
 
     @admin.action(description=_("Anonymise departed members (posts stay as former member)"))
     def anonymise(self, request, queryset):

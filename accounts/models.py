@@ -183,7 +183,12 @@ class SignInSession(models.Model):
     """Links a platform session to the IAM session it came from.
 
     Kept for relying-party logout (the ID token is sent back as
-    ``id_token_hint``) and back-channel logout (the IAM names a ``sid``).
+    ``id_token_hint``), back-channel logout (the IAM names a ``sid``) and the
+    re-check of roles and organisation during the session: the refresh token
+    (or, from an IAM that issues none, the access token) asks the IAM again
+    every ``IAM_RECHECK_SECONDS``. ``checked_at`` is when that was last
+    tried, ``confirmed_at`` when the IAM last answered that the person is
+    still who they were; the tokens go with the row when the session ends.
     """
 
     session_key = models.CharField(max_length=64, unique=True)
@@ -191,7 +196,11 @@ class SignInSession(models.Model):
     subject = models.CharField(max_length=255)
     sid = models.CharField(max_length=255, blank=True, db_index=True)
     id_token = models.TextField()
+    refresh_token = models.TextField(blank=True)
+    access_token = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+    checked_at = models.DateTimeField(default=timezone.now)
+    confirmed_at = models.DateTimeField(default=timezone.now)
 
     def __str__(self) -> str:
         return f"{self.user} ({self.created_at:%Y-%m-%d %H:%M})"
@@ -254,6 +263,10 @@ class AuditEntry(models.Model):
         PROFILE_CHANGED = "profile_changed", _("Profile changed")
         DATA_EXPORTED = "data_exported", _("Personal data downloaded")
         MEMBER_ANONYMISED = "member_anonymised", _("Member anonymised")
+        MEMBER_DEACTIVATED = "member_deactivated", _("Member deactivated")
+        MEMBER_REACTIVATED = "member_reactivated", _("Member reactivated")
+        SESSION_EXPIRED = "session_expired", _("Signed out at the session's time limit")
+        IAM_ACCESS_ENDED = "iam_access_ended", _("Signed out: the IAM no longer confirms access")
         MODERATION = "moderation", _("Moderation")
         NEED_EDITED = "need_edited", _("Need edited")
         NEED_DECISION = "need_decision", _("Need decision")

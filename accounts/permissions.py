@@ -36,3 +36,7 @@ def can_read_audit_log(user: User) -> bool:
 
 def can_anonymise(user: User) -> bool:
     return user.is_authenticated and user.is_platform_admin
+
+
+def can_deactivate(user: User) -> bool:
+    return user.is_authenticated and user.is_platform_admin

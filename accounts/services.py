@@ -2,19 +2,24 @@
 
 import hashlib
 import logging
+import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth import SESSION_KEY
 from django.contrib.sessions.backends.base import SessionBase
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.module_loading import import_string
 from django.utils.text import slugify
 
+from accounts import iam
+from accounts import sessions as lifetime
 from accounts.claims import organisation_candidates, roles_from_claims
 from accounts.models import (
     AuditEntry,
@@ -25,15 +30,18 @@ from accounts.models import (
     UserRole,
     new_feed_token,
 )
+from accounts.permissions import can_deactivate
 from forum.anonymisation import member_forum_anonymise
 from forum.events import member_events_anonymise
-from live.broadcast import broadcast_on_commit, user_group
+from live.broadcast import EVERY_SESSION, broadcast_on_commit, user_group
 from needs_registry.models import Need
 from search.indexing import index_on_commit
 
 logger = logging.getLogger(__name__)
 
 SESSION_ENDED = "session.ended"
+# While the IAM does not answer, it is asked again this often (within its grace).
+IAM_RETRY_SECONDS = 60.0
 
 
 class SignInRefused(Exception):
@@ -235,30 +243,328 @@ def user_apply_iam_profile(*, user: User, profile: IAMProfile, is_new: bool) -> 
 
 
 def sign_in_session_record(
-    *, user: User, session_key: str, subject: str, id_token: str, sid: str
+    *,
+    user: User,
+    session_key: str,
+    subject: str,
+    id_token: str,
+    sid: str,
+    tokens: iam.Tokens | None = None,
 ) -> SignInSession:
-    """Remember which IAM session (``sid``) and ID token a platform session has."""
+    """Remember which IAM session (``sid``) and tokens a platform session has.
+
+    The refresh and access tokens are what the IAM is asked with during the
+    session (``sign_in_session_recheck``); the sign-in counts as its first check.
+    """
+    tokens = tokens or iam.Tokens()
+    now = timezone.now()
     session, _ = SignInSession.objects.update_or_create(
         session_key=session_key,
-        defaults={"user": user, "subject": subject, "id_token": id_token, "sid": sid},
+        defaults={
+            "user": user,
+            "subject": subject,
+            "id_token": id_token,
+            "sid": sid,
+            "refresh_token": tokens.refresh_token,
+            "access_token": tokens.access_token,
+            "checked_at": now,
+            "confirmed_at": now,
+        },
     )
     audit_record(action=AuditEntry.Action.SIGN_IN, actor=user, target=f"user:{user.pk}")
     return session
 
 
 def sign_in_session_end(*, session_key: str, user: User | None) -> SignInSession | None:
-    """Forget the link of a platform session that signs out; returns it if there was one."""
-    sign_in = SignInSession.objects.filter(session_key=session_key).first()
-    if sign_in is not None:
-        SignInSession.objects.filter(pk=sign_in.pk).delete()
-    if user is not None and user.is_authenticated:
-        audit_record(action=AuditEntry.Action.SIGN_OUT, actor=user, target=f"user:{user.pk}")
+    """Sign a platform session out: forget its IAM link and close its live sockets.
+
+    Returns the link if there was one (its ID token is the hint for the IAM's
+    logout). Sends ``session.ended`` for this session to the member's sockets on
+    every process, after commit; their other sessions stay signed in.
+    """
+    with transaction.atomic():
+        sign_in = SignInSession.objects.filter(session_key=session_key).first()
+        if sign_in is not None:
+            SignInSession.objects.filter(pk=sign_in.pk).delete()
+        if user is not None and user.is_authenticated:
+            audit_record(action=AuditEntry.Action.SIGN_OUT, actor=user, target=f"user:{user.pk}")
+            if session_key:
+                _sockets_close(user.pk, session_key)
     return sign_in
 
 
 def _session_store(session_key: str) -> SessionBase:
     engine = import_string(f"{settings.SESSION_ENGINE}.SessionStore")
     return engine(session_key=session_key)
+
+
+def _sockets_close(user_id: int, session_key: str) -> None:
+    """Close the member's live sockets of ``session_key`` (or ``EVERY_SESSION``) everywhere."""
+    broadcast_on_commit(user_group(user_id), SESSION_ENDED, {}, session_key=session_key)
+
+
+def _platform_session_end(*, session_key: str, user_id: int) -> None:
+    _session_store(session_key).delete()
+    SignInSession.objects.filter(session_key=session_key).delete()
+    _sockets_close(user_id, session_key)
+
+
+def _member_sessions_end(user: User) -> None:
+    """End every session of ``user`` the platform knows of and close all their sockets.
+
+    Sessions not linked to an IAM sign-in (a local password) need no deleting
+    for a deactivated or removed member: Django refuses them as the member is
+    loaded, and the sockets close on the message.
+    """
+    for session_key in SignInSession.objects.filter(user=user).values_list(
+        "session_key", flat=True
+    ):
+        _session_store(session_key).delete()
+    SignInSession.objects.filter(user=user).delete()
+    _sockets_close(user.pk, EVERY_SESSION)
+
+
+class SessionEnded(Exception):
+    """The session was ended by its check; ``reason`` says why (for the member's message)."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class SessionCheck:
+    """The outcome of a session's check that kept it: when to look again."""
+
+    deadline: float
+    iam_due: float
+    rechecked: bool
+
+
+def session_expire(*, session_key: str, user: User, reason: str) -> None:
+    """End a session that outlived its idle timeout or lifetime (``accounts.sessions``).
+
+    Deletes the session and its IAM link, audits ``session_expired`` with the
+    reason and closes the session's sockets everywhere after commit.
+    """
+    with transaction.atomic():
+        _platform_session_end(session_key=session_key, user_id=user.pk)
+        audit_record(
+            action=AuditEntry.Action.SESSION_EXPIRED,
+            actor=user,
+            target=f"user:{user.pk}",
+            summary=reason,
+            data={"reason": reason},
+        )
+
+
+def _at(timestamp: float) -> datetime:
+    return datetime.fromtimestamp(timestamp, UTC)
+
+
+def sign_in_session_recheck(*, session_key: str, now: float) -> float:
+    """Ask the IAM again, when due, whether the session's person is who they were.
+
+    Due ``IAM_RECHECK_SECONDS`` after the last check. The IAM's claims go
+    through ``iam_profile_from_claims`` and ``user_apply_iam_profile`` as at
+    sign-in: roles and organisation updated and audited, the member's sockets
+    told ``access.changed``. When the IAM says the person is gone, or the claims
+    no longer make them a member, the session ends (audited
+    ``iam_access_ended``, its sockets closed) and ``SessionEnded`` is raised.
+    When the IAM does not answer, the session is kept until
+    ``IAM_UNREACHABLE_GRACE_SECONDS`` past the interval since the IAM last
+    confirmed it, asking again every minute meanwhile.
+
+    Only one check of a session runs at a time: it is claimed by moving
+    ``checked_at``, so a refresh token is never redeemed twice at once.
+    Returns when the next check is due (``inf`` for a session without IAM).
+    """
+    sign_in = (
+        SignInSession.objects.select_related("user__organisation")
+        .filter(session_key=session_key)
+        .first()
+    )
+    if sign_in is None:
+        return math.inf
+    interval = float(settings.IAM_RECHECK_SECONDS)
+    due = sign_in.checked_at.timestamp() + interval
+    if now < due:
+        return due
+    claimed = SignInSession.objects.filter(pk=sign_in.pk, checked_at=sign_in.checked_at).update(
+        checked_at=_at(now)
+    )
+    if not claimed:
+        return now + min(interval, IAM_RETRY_SECONDS)
+    tokens = iam.Tokens(
+        id_token=sign_in.id_token,
+        access_token=sign_in.access_token,
+        refresh_token=sign_in.refresh_token,
+    )
+    try:
+        confirmation = iam.confirm(subject=sign_in.subject, tokens=tokens)
+        profile = iam_profile_from_claims(subject=sign_in.subject, claims=confirmation.claims)
+    except iam.IAMUnavailable as error:
+        unconfirmed = now - sign_in.confirmed_at.timestamp()
+        if unconfirmed < interval + settings.IAM_UNREACHABLE_GRACE_SECONDS:
+            logger.warning("The IAM could not confirm a session; kept for now: %s", error)
+            retry = now + min(interval, IAM_RETRY_SECONDS)
+            SignInSession.objects.filter(pk=sign_in.pk).update(checked_at=_at(retry - interval))
+            return retry
+        reason = "iam_unreachable"
+    except iam.IAMRefused as refusal:
+        reason = refusal.reason
+    except SignInRefused as refusal:
+        reason = refusal.reason
+    else:
+        try:
+            with transaction.atomic():
+                user_apply_iam_profile(user=sign_in.user, profile=profile, is_new=False)
+                SignInSession.objects.filter(pk=sign_in.pk).update(
+                    id_token=confirmation.tokens.id_token,
+                    access_token=confirmation.tokens.access_token,
+                    refresh_token=confirmation.tokens.refresh_token,
+                    confirmed_at=_at(now),
+                )
+            return now + interval
+        except ValidationError:
+            # The claims cannot be applied (an e-mail address another member
+            # has, say): the roles here could not follow the IAM's, so the
+            # session does not go on with the old ones.
+            logger.exception("The IAM's claims could not be applied to user:%s", sign_in.user_id)
+            reason = "claims_not_applicable"
+    with transaction.atomic():
+        _platform_session_end(session_key=session_key, user_id=sign_in.user_id)
+        audit_record(
+            action=AuditEntry.Action.IAM_ACCESS_ENDED,
+            actor=sign_in.user,
+            target=f"user:{sign_in.user_id}",
+            summary=reason,
+            data={"reason": reason},
+        )
+    raise SessionEnded(reason)
+
+
+def sign_in_session_due(*, session_key: str) -> float:
+    """When the IAM is next to be asked about this session (``inf`` if it has no IAM)."""
+    checked = (
+        SignInSession.objects.filter(session_key=session_key)
+        .values_list("checked_at", flat=True)
+        .first()
+    )
+    return math.inf if checked is None else checked.timestamp() + settings.IAM_RECHECK_SECONDS
+
+
+def session_check(
+    *, session_key: str, data: Mapping[str, Any], user: User, now: float, ask_iam: bool = True
+) -> SessionCheck:
+    """Apply the session's idle timeout, lifetime and (when due) the IAM re-check.
+
+    ``data`` is the session's data as loaded. Raises ``SessionEnded`` after
+    ending a session that is over (``session_expire``,
+    ``sign_in_session_recheck``); otherwise says when to look again. Without
+    ``ask_iam`` a due re-check is not made but only reported in the deadline,
+    for callers that must not wait for the IAM.
+    """
+    reason = lifetime.lifetime_expired(data, now)
+    if reason:
+        session_expire(session_key=session_key, user=user, reason=reason)
+        raise SessionEnded(reason)
+    iam_due = lifetime.iam_due(data)
+    rechecked = iam_due <= now
+    if rechecked:
+        if ask_iam:
+            iam_due = sign_in_session_recheck(session_key=session_key, now=now)
+        else:
+            iam_due = sign_in_session_due(session_key=session_key)
+    return SessionCheck(
+        deadline=min(lifetime.lifetime_deadline(data, now), iam_due),
+        iam_due=iam_due,
+        rechecked=rechecked,
+    )
+
+
+def session_reverify(*, session_key: str, now: float) -> float:
+    """``session_check`` for a live socket whose deadline passed: reads the session again.
+
+    Raises ``SessionEnded`` if the session is gone or over; returns the next deadline.
+    """
+    data = _session_store(session_key).load()
+    user_id = data.get(SESSION_KEY)
+    user = User.objects.filter(pk=user_id, is_active=True).first() if user_id else None
+    if user is None:
+        raise SessionEnded("gone")
+    return session_check(session_key=session_key, data=data, user=user, now=now).deadline
+
+
+def member_deactivate(*, actor: User, user: User) -> User:
+    """Deactivate a member: they can no longer sign in, and are signed out everywhere at once.
+
+    Only platform admins. Writes ``User.is_active``, audits
+    ``member_deactivated``, ends the member's sessions and closes every live
+    socket of theirs on every process after commit.
+    """
+    if not can_deactivate(actor):
+        raise PermissionDenied
+    with transaction.atomic():
+        user = User.objects.select_for_update(of=("self",)).get(pk=user.pk)
+        if user.is_active:
+            user.is_active = False
+            user.save(update_fields=["is_active"])
+            audit_record(
+                action=AuditEntry.Action.MEMBER_DEACTIVATED,
+                actor=actor,
+                target=f"user:{user.pk}",
+            )
+        _member_sessions_end(user)
+    return user
+
+
+def member_reactivate(*, actor: User, user: User) -> User:
+    """Let a deactivated member sign in again (roles come from the IAM at that sign-in)."""
+    if not can_deactivate(actor):
+        raise PermissionDenied
+    with transaction.atomic():
+        user = User.objects.select_for_update(of=("self",)).get(pk=user.pk)
+        if not user.is_active and user.anonymised_at is None:
+            user.is_active = True
+            user.save(update_fields=["is_active"])
+            audit_record(
+                action=AuditEntry.Action.MEMBER_REACTIVATED,
+                actor=actor,
+                target=f"user:{user.pk}",
+            )
+    return user
+
+
+def member_deactivation_record(*, actor: User, user: User) -> None:
+    """Record a deactivation Wagtail's own user views already wrote, and sign the member out.
+
+    Wagtail's user edit form and its bulk "set active state" save ``is_active``
+    themselves; this audits ``member_deactivated``, ends the member's sessions
+    and closes their sockets everywhere after commit, as ``member_deactivate``.
+    """
+    with transaction.atomic():
+        audit_record(
+            action=AuditEntry.Action.MEMBER_DEACTIVATED, actor=actor, target=f"user:{user.pk}"
+        )
+        _member_sessions_end(user)
+
+
+def member_sign_out_everywhere(*, actor: User, user: User) -> None:
+    """End every session of a member and close all their sockets (before Wagtail deletes them)."""
+    if not can_deactivate(actor):
+        raise PermissionDenied
+    with transaction.atomic():
+        _member_sessions_end(user)
+
+
+def member_delete(*, actor: User, user: User) -> None:
+    """Delete a member's row (back office): their sessions end and their sockets close first."""
+    if not can_deactivate(actor):
+        raise PermissionDenied
+    with transaction.atomic():
+        _member_sessions_end(user)
+        user.delete()
 
 
 def sessions_end_by_iam(*, subject: str, sid: str) -> int:
@@ -385,9 +691,7 @@ def member_anonymise(*, actor: User, user: User) -> User:
         UserRole.objects.filter(user=user).delete()
         user.__dict__.pop("role_set", None)
         user.socialaccount_set.all().delete()
-        for sign_in in SignInSession.objects.filter(user=user):
-            _session_store(sign_in.session_key).delete()
-        SignInSession.objects.filter(user=user).delete()
+        _member_sessions_end(user)
         rewritten = member_forum_anonymise(
             user_id=user.pk, names=names, handle=handle, label=str(user.public_name)
         )

@@ -101,6 +101,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "accounts.middleware.PreferredLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "accounts.middleware.SessionLifetimeMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "allauth.account.middleware.AccountMiddleware",
@@ -238,6 +239,16 @@ OIDC_JWKS_CACHE_SECONDS = int(env("OIDC_JWKS_CACHE_SECONDS", "3600"))
 OIDC_JWKS_REFRESH_SECONDS = int(env("OIDC_JWKS_REFRESH_SECONDS", "60"))
 # A back-channel logout token older than this (by its iat) is refused.
 OIDC_LOGOUT_TOKEN_MAX_AGE = int(env("OIDC_LOGOUT_TOKEN_MAX_AGE", "120"))
+
+# How long a session lasts, and how often the IAM is asked again during it
+# (accounts.sessions). Roles and organisation are re-read from the IAM every
+# IAM_RECHECK_SECONDS; while the IAM does not answer, a session is kept for
+# IAM_UNREACHABLE_GRACE_SECONDS more before it ends.
+IAM_RECHECK_SECONDS = int(env("IAM_RECHECK_SECONDS", str(15 * 60)))
+IAM_UNREACHABLE_GRACE_SECONDS = int(env("IAM_UNREACHABLE_GRACE_SECONDS", str(60 * 60)))
+SESSION_IDLE_SECONDS = int(env("SESSION_IDLE_SECONDS", str(8 * 60 * 60)))
+SESSION_MAX_SECONDS = int(env("SESSION_MAX_SECONDS", str(12 * 60 * 60)))
+SESSION_COOKIE_AGE = SESSION_MAX_SECONDS
 
 # Claim mapping: which claims name the organisation and which values map to roles.
 # See README, "Registering the platform in the consortium IAM".

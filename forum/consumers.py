@@ -33,11 +33,12 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.http import Http404
 
-from forum import selectors
+from accounts import services as account_services
+from forum import permissions, selectors
 from forum.events import ACCESS_CHANGED, RELOAD, thread_group
 from forum.presence import get_presence
+from live.broadcast import EVERY_SESSION, group_send, user_group
 from live.broadcast import frame as make_frame
-from live.broadcast import group_send, user_group
 from live.hub import get_hub
 
 logger = logging.getLogger(__name__)
@@ -76,6 +77,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
         self.tokens_at = time.monotonic()
         self.last_typing: dict[int, float] = {}
         self.display_name = user.public_name
+        self.session_deadline = self.scope.get("session_deadline")
         await self.hub.join(user_group(user.pk), self)
         await self.accept()
 
@@ -263,6 +265,10 @@ class LiveConsumer(AsyncWebsocketConsumer):
 
     async def deliver(self, message, outgoing):
         """Relay a group message after its checks; ``outgoing`` is the shared websocket message."""
+        if self.session_deadline is not None and time.time() >= self.session_deadline:
+            # Idle timeout, lifetime or IAM re-check due: look again, once.
+            self.session_deadline = None
+            self._in_background(self._session_reverify())
         thread_id = message.get("thread")
         if message["type"] == "live.ephemeral":
             # Typing and presence: only on a subscription that is not being
@@ -280,7 +286,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
             # The member's own group: session ends, access changes, counts.
             session_key = message.get("session_key")
             if session_key is not None:
-                if session_key == self.session_key:
+                if session_key in (self.session_key, EVERY_SESSION):
                     await self.close(code=CLOSE_SESSION_ENDED)
                 return
             if message.get("event") == ACCESS_CHANGED:
@@ -310,10 +316,19 @@ class LiveConsumer(AsyncWebsocketConsumer):
         self.background.add(task)
         task.add_done_callback(self.background.discard)
 
+    async def _session_reverify(self):
+        try:
+            # Not in the thread all sockets' reads share: this may wait for the IAM.
+            self.session_deadline = await database_sync_to_async(
+                account_services.session_reverify, thread_sensitive=False
+            )(session_key=self.session_key, now=time.time())
+        except account_services.SessionEnded:
+            await self.close(code=CLOSE_SESSION_ENDED)
+
     async def _recheck_access(self):
         """The member's roles or organisation changed: check every subscription again."""
         user = await database_sync_to_async(_reload_user)(self.user.pk)
-        if user is None or not user.is_active:
+        if user is None or not permissions.is_member(user):
             await self.close(code=CLOSE_SESSION_ENDED)
             return
         self.user = user

@@ -59,3 +59,8 @@ async def group_send(group: str, message: dict[str, Any]) -> None:
 
 def user_group(user_id: int) -> str:
     return f"user.{user_id}"
+
+
+# A ``session_key`` beside a message to a user group closes that session's
+# sockets; this one closes all of the member's sockets.
+EVERY_SESSION = "*"

@@ -3,6 +3,7 @@
 import asyncio
 import json
 import re
+import time
 
 import pytest
 import redis
@@ -147,5 +148,67 @@ def test_viewers_share_one_subscription_per_process_and_leave_none_behind(daphne
         async with asyncio.timeout(10):
             while subscriptions():
                 await asyncio.sleep(0.1)
+
+    asyncio.run(scenario())
+
+
+def test_sign_out_through_one_process_closes_the_socket_on_the_other(daphnes):
+    """Within a second of signing out through process A, the member's socket on B
+    closes; another member's socket on B stays open and keeps receiving."""
+    first, second = daphnes
+    pori = OrganisationFactory(slug="pori")
+    alice, bob = UserFactory(organisation=pori), UserFactory(organisation=pori)
+    thread = services.thread_create(
+        actor=alice, category=CategoryFactory(slug="ict"), title="Uloskirjautuminen", body="alku"
+    )
+    alice_browser = browser_for(alice, first.url)
+    bob_cookie = f"sessionid={browser_for(bob, second.url).cookies['sessionid']}"
+    alice_cookie = f"sessionid={alice_browser.cookies['sessionid']}"
+    bob_browser = browser_for(bob, first.url)
+    ws_url = second.url.replace("http", "ws") + "/ws/live/"
+
+    def sign_out() -> float:
+        page = alice_browser.get(f"{first.url}/sign-out/")
+        csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
+        response = alice_browser.post(
+            f"{first.url}/sign-out/", data={"csrfmiddlewaretoken": csrf}, allow_redirects=False
+        )
+        assert response.status_code == 302, response.text[:300]
+        return time.monotonic()
+
+    async def subscribed(socket):
+        await socket.send(
+            json.dumps({"type": "subscribe", "thread": thread.pk, "after": thread.event_seq})
+        )
+        async with asyncio.timeout(5):
+            while json.loads(await socket.recv())["type"] != "subscribed":
+                pass
+
+    async def scenario():
+        headers = {"Origin": second.url}
+        async with (
+            websockets.connect(
+                ws_url, additional_headers={**headers, "Cookie": alice_cookie}
+            ) as mine,
+            websockets.connect(
+                ws_url, additional_headers={**headers, "Cookie": bob_cookie}
+            ) as other,
+        ):
+            await subscribed(mine)
+            await subscribed(other)
+            loop = asyncio.get_running_loop()
+            signed_out_at = await loop.run_in_executor(None, sign_out)
+            with pytest.raises(websockets.ConnectionClosed) as closed:
+                async with asyncio.timeout(2):
+                    while True:
+                        await mine.recv()
+            assert time.monotonic() - signed_out_at < 1.0
+            assert closed.value.rcvd.code == 4403
+
+            post_id = await loop.run_in_executor(
+                None, reply, bob_browser, first.url, thread.pk, "Yhä auki"
+            )
+            created = [e for e in await collect(other, 1) if e["type"] == "post.created"]
+            assert [e["post"] for e in created] == [post_id]
 
     asyncio.run(scenario())
