@@ -101,6 +101,7 @@ def planted_markers() -> dict[str, Marker]:
         "restricted.tag": restricted,
         "restricted.file_name": restricted,
         "restricted.file_content": restricted,
+        "restricted.reason": restricted,
         # A confidential thread with an audience (Seinäjoki) in an open category.
         "confidential.title": confidential,
         "confidential.body": confidential,
@@ -264,6 +265,12 @@ def _build() -> World:
         users["pori_steering"], restricted, f"Vastaus {m['restricted.reply']} @porvooexpert"
     )
     forum_services.flag_create(actor=users["hml_steering"], post=restricted_reply, reason="väärä")
+    forum_services.post_set_hidden(
+        actor=users["hml_steering"],
+        post=reply(users["pori_steering"], restricted, "Väärä ketju."),
+        hidden=True,
+        reason=f"Syy {m['restricted.reason']}",
+    )
 
     # A confidential thread for Seinäjoki, in an open category.
     confidential = thread(

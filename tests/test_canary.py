@@ -459,7 +459,11 @@ CHANNELS = [
             for state in ("public", "restricted", "confidential", "moved", "hidden_thread", "draft")
         ),
     ),
-    Channel("moderation", moderation, controls=(("heinola_moderator", "public.title"),)),
+    Channel(
+        "moderation",
+        moderation,
+        controls=(("heinola_moderator", "public.title"), ("hml_steering", "restricted.reason")),
+    ),
     Channel(
         "notifications",
         notifications,
