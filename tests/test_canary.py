@@ -522,7 +522,13 @@ CHANNELS = [
         ),
         allowed=own_data_allowed,
     ),
-    Channel("back_office", back_office, controls=(("admin", "twin.name"),)),
+    Channel(
+        "back_office",
+        back_office,
+        controls=(("admin", "twin.name"), ("admin", "restricted.reason")),
+        # The audit log keeps what moderators wrote; platform admins read it there.
+        allowed=lambda world, persona: {"restricted.reason"} if persona == "admin" else set(),
+    ),
     Channel(
         "need_pages",
         need_pages,
