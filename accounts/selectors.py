@@ -16,6 +16,7 @@ from accounts.permissions import (
     shows_member_details,
 )
 from forum.models import (
+    CONFIDENTIAL_NOTIFICATION_TEXT,
     Attachment,
     Draft,
     Flag,
@@ -27,6 +28,7 @@ from forum.models import (
     Thread,
     Watch,
 )
+from forum.permissions import can_read_thread
 from needs_registry.models import (
     CityPosition,
     CityVote,
@@ -122,6 +124,30 @@ def _rows(queryset, *fields: str) -> list[dict[str, Any]]:
     ]
 
 
+def _notification_rows(user: User) -> list[dict[str, Any]]:
+    """The member's notifications as the notifications page shows them: one about a
+    thread the member may no longer read (moved, hidden, made confidential) keeps
+    no title."""
+    notifications = (
+        Notification.objects.filter(user=user)
+        .select_related("thread__category")
+        .prefetch_related("thread__audience_organisations", "thread__category__read_organisations")
+        .order_by("created_at", "id")
+    )
+    return [
+        {
+            "kind": n.kind,
+            "text": n.text
+            if n.thread is None or can_read_thread(user, n.thread)
+            else str(CONFIDENTIAL_NOTIFICATION_TEXT),
+            "url": n.url,
+            "created_at": n.created_at.isoformat(),
+            "read_at": n.read_at.isoformat() if n.read_at else None,
+        }
+        for n in notifications
+    ]
+
+
 def _attachment_rows(attachments) -> list[dict[str, Any]]:
     return [
         {
@@ -205,9 +231,7 @@ def member_data(*, user: User) -> dict[str, Any]:
         "read_marks": _rows(
             ReadState.objects.filter(user=user), "thread_id", "last_read_number", "read_at"
         ),
-        "notifications": _rows(
-            Notification.objects.filter(user=user), "kind", "text", "url", "created_at", "read_at"
-        ),
+        "notifications": _notification_rows(user),
         "attachments": _attachment_rows(
             [
                 *((a, {"post_id": a.post_id}) for a in Attachment.objects.filter(uploader=user)),

@@ -194,13 +194,17 @@ def can_post(user: User, thread: Thread) -> bool:
 
 
 def can_edit_post(user: User, post: Post) -> bool:
-    if not is_member(user) or post.is_deleted or not can_read_thread(user, post.thread):
-        return False
-    return post.author_id == user.pk or can_moderate_thread(user, post.thread)
+    """The author or the thread's moderators; nobody edits a hidden post, since its
+    edit form would show the text it hides, until a moderator shows it again."""
+    return not post.is_hidden and can_delete_post(user, post)
 
 
 def can_delete_post(user: User, post: Post) -> bool:
-    return can_edit_post(user, post)
+    """The author or the thread's moderators, also of a hidden post (its confirmation
+    page does not show the hidden text)."""
+    if not is_member(user) or post.is_deleted or not can_read_thread(user, post.thread):
+        return False
+    return post.author_id == user.pk or can_moderate_thread(user, post.thread)
 
 
 def can_react(user: User, post: Post) -> bool:

@@ -6,6 +6,7 @@ from django.db.models import (
     IntegerField,
     OuterRef,
     Prefetch,
+    Q,
     QuerySet,
     Subquery,
     Value,
@@ -303,16 +304,44 @@ def flag_get_for_moderator(*, viewer: User, pk: int) -> Flag:
 
 
 def moderation_log(*, viewer: User, limit: int = 50) -> list:
-    """The latest moderation actions, for moderators."""
+    """The latest moderation actions on threads and posts the moderator may read.
+
+    A hiding reason or a move names what a restricted thread holds; a moderator
+    outside its audience sees none of it (least privilege, like the flag queue).
+    """
     from accounts.models import AuditEntry
 
     if not permissions.can_moderate(viewer):
         raise Http404
-    return list(
+    entries = list(
         AuditEntry.objects.filter(action=AuditEntry.Action.MODERATION)
+        .filter(Q(target__startswith="thread:") | Q(target__startswith="post:"))
         .select_related("actor")
-        .order_by("-created_at", "-id")[:limit]
+        .order_by("-created_at", "-id")[: limit * 10]
     )
+    wanted: dict[str, set[int]] = {"thread": set(), "post": set()}
+    for entry in entries:
+        kind, _colon, pk = entry.target.partition(":")
+        if pk.isdigit():
+            wanted[kind].add(int(pk))
+    readable = {
+        "thread": set(
+            Thread.objects.filter(pk__in=wanted["thread"])
+            .filter(permissions.readable_thread_filter(viewer))
+            .values_list("pk", flat=True)
+        ),
+        "post": set(
+            Post.objects.filter(pk__in=wanted["post"])
+            .filter(permissions.readable_thread_filter(viewer, prefix="thread__"))
+            .values_list("pk", flat=True)
+        ),
+    }
+    shown = []
+    for entry in entries:
+        kind, _colon, pk = entry.target.partition(":")
+        if pk.isdigit() and int(pk) in readable[kind]:
+            shown.append(entry)
+    return shown[:limit]
 
 
 def revisions_for(*, viewer: User, post: Post) -> list:

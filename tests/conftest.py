@@ -270,3 +270,11 @@ def client():
             self.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
 
     return EnglishClient()
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    """The canary suite's count of probes and positive controls, in every CI log."""
+    from tests.canary_probe import TALLY
+
+    if TALLY.probes:
+        terminalreporter.write_line(TALLY.line())
