@@ -247,20 +247,19 @@ def _build() -> World:
     forum_services.post_delete(actor=users["writer"], post=deleted_post)
 
     # The steering group's thread, with an attachment.
-    attachment = forum_services.attachment_upload(
-        actor=users["hml_steering"],
-        upload=SimpleUploadedFile(
-            f"{m['restricted.file_name']}.pdf", PDF + m["restricted.file_content"].encode()
-        ),
-    )
     restricted = forum_services.thread_create(
         actor=users["hml_steering"],
         category=steering,
         title=f"Aihe {m['restricted.title']}",
         body=f"Avaus {m['restricted.body']}",
         tags=[m["restricted.tag"]],
-        attachment_tokens=[attachment.token],
+        uploads=[
+            SimpleUploadedFile(
+                f"{m['restricted.file_name']}.pdf", PDF + m["restricted.file_content"].encode()
+            )
+        ],
     )
+    attachment = restricted.posts.get(number=1).attachments.get()
     restricted_reply = reply(
         users["pori_steering"], restricted, f"Vastaus {m['restricted.reply']} @porvooexpert"
     )

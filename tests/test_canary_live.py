@@ -10,36 +10,21 @@ import json
 
 import pytest
 from asgiref.sync import sync_to_async
-from channels.testing import WebsocketCommunicator
-from django.test import Client
 
-from config.asgi import application
 from forum import services as forum_services
 from forum.models import Publicity
 from tests.canary_probe import TALLY, Finding, Seen, judge
 from tests.canary_world import ANONYMOUS, PERSONAS, Marker, all_threads, build_world, word
+from tests.forum.conftest import connect as site_connect
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
 
-KNOWN_OPEN = {
-    "websocket_replay": "event log: deleted and hidden posts replay with their text",
-    "live_delivery": "event log: a socket subscribed before a thread was hidden gets its posts",
-}
-
-
-def _session(user) -> str:
-    client = Client()
-    client.force_login(user)
-    return client.cookies["sessionid"].value
+KNOWN_OPEN: dict[str, str] = {}
 
 
 async def connect(user=None):
-    headers = [(b"origin", b"http://testserver"), (b"host", b"testserver")]
-    if user is not None:
-        cookie = await sync_to_async(_session)(user)
-        headers.append((b"cookie", f"sessionid={cookie}".encode()))
-    communicator = WebsocketCommunicator(application, "/ws/live/", headers=headers)
-    connected, _code = await communicator.connect()
+    """The live socket as a page of the site opens it."""
+    communicator, connected, _code = await site_connect(user)
     return communicator, connected
 
 

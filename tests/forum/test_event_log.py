@@ -13,6 +13,7 @@ from datetime import timedelta
 
 import pytest
 from asgiref.sync import sync_to_async
+from django.core.exceptions import PermissionDenied
 from django.core.management import call_command
 from django.db import transaction
 from django.test import Client
@@ -119,8 +120,9 @@ def test_hidden_post_is_a_tombstone_until_shown_again(public_thread):
     assert (created["type"], created["gone"]) == ("post.created", True)
     assert (hidden["type"], hidden["gone"]) == ("post.edited", True)
 
-    # Its author may still edit it; the log keeps only tombstones.
-    services.post_edit(actor=alice, post=post, body=f"{HIDDEN} edited")
+    # Nobody edits a hidden post (its text is shown to nobody); the log keeps only tombstones.
+    with pytest.raises(PermissionDenied):
+        services.post_edit(actor=alice, post=post, body=f"{HIDDEN} edited")
     stored = "\n".join(stored_frames(thread))
     assert HIDDEN not in stored
     assert alice.display_name not in stored
