@@ -122,3 +122,22 @@ def test_500_renders_without_the_database_or_the_request(language, django_assert
         response = server_error(request)
     assert response.status_code == 500
     assert_helpful(response.content.decode(), language, 500)
+
+
+@pytest.mark.parametrize(
+    ("language", "heading"),
+    [
+        ("fi", "Lomaketta ei voitu lähettää"),
+        ("sv", "Formuläret kunde inte skickas"),
+        ("en", "The form could not be sent"),
+    ],
+)
+def test_a_form_without_its_security_token_gets_the_sites_page(language, heading):
+    client = Client(enforce_csrf_checks=True, headers={"accept-language": language})
+
+    response = client.post("/search/", {"q": "x"})
+
+    assert response.status_code == 403
+    page = response.content.decode()
+    assert heading in page
+    assert TEXTS[language]["next"] in page
