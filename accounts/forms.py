@@ -1,11 +1,14 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from accounts.models import Language, NotificationEmail, Role
 
 
 class ProfileForm(forms.Form):
-    title = forms.CharField(label=_("Title"), max_length=150, required=False)
+    title = forms.CharField(
+        label=pgettext_lazy("person's job title", "Title"), max_length=150, required=False
+    )
     preferred_language = forms.ChoiceField(label=_("Preferred language"), choices=Language)
     notification_email = forms.ChoiceField(
         label=_("E-mail notifications"), choices=NotificationEmail

@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from taggit.managers import TaggableManager
 from taggit.models import TaggedItemBase
 
@@ -97,7 +98,9 @@ class User(AbstractUser):
         blank=True,
         help_text=_("Others mention you as @handle."),
     )
-    title = models.CharField(_("title"), max_length=150, blank=True)
+    title = models.CharField(
+        pgettext_lazy("person's job title", "title"), max_length=150, blank=True
+    )
     preferred_language = models.CharField(
         _("preferred language"), max_length=2, choices=Language, default=Language.FINNISH
     )

@@ -26,7 +26,7 @@ class CategoryFeed(Feed):
         return {"category": category, "threads": threads, "viewer": viewer}
 
     def title(self, obj) -> str:
-        return f"Open Cities – {obj['category'].name}"
+        return f"{_('Open Cities')} – {obj['category'].name}"
 
     def link(self, obj) -> str:
         from django.urls import reverse

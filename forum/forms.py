@@ -1,5 +1,6 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from accounts.models import Organisation, Role
 from forum.models import Publicity, ReactionKind
@@ -45,7 +46,7 @@ class PostForm(forms.Form):
 
 
 class ThreadForm(AudienceFields):
-    title = forms.CharField(label=_("Title"), max_length=200)
+    title = forms.CharField(label=pgettext_lazy("document title", "Title"), max_length=200)
     body = forms.CharField(
         label=_("Message"),
         max_length=MAX_POST_LENGTH,

@@ -5,6 +5,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from taggit.managers import TaggableManager
 from taggit.models import TaggedItemBase
 
@@ -28,9 +29,9 @@ class Domain(models.TextChoices):
 class Publicity(models.TextChoices):
     """Publicity class in the sense of the Finnish Act on the Openness of Government Activities."""
 
-    PUBLIC = "public", _("Public")
-    INTERNAL = "internal", _("Internal to the consortium")
-    CONFIDENTIAL = "confidential", _("Confidential")
+    PUBLIC = "public", pgettext_lazy("publicity class", "Public")
+    INTERNAL = "internal", pgettext_lazy("publicity class", "Internal to the consortium")
+    CONFIDENTIAL = "confidential", pgettext_lazy("publicity class", "Confidential")
 
 
 class Category(models.Model):
@@ -113,7 +114,7 @@ class Thread(models.Model):
     category = models.ForeignKey(
         Category, verbose_name=_("category"), on_delete=models.PROTECT, related_name="threads"
     )
-    title = models.CharField(_("title"), max_length=200)
+    title = models.CharField(pgettext_lazy("document title", "title"), max_length=200)
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="threads"
     )
@@ -446,7 +447,7 @@ class Notification(models.Model):
 class Flag(models.Model):
     post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="flags")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    reason = models.CharField(_("reason"), max_length=500)
+    reason = models.CharField(pgettext_lazy("why a post was flagged", "reason"), max_length=500)
     created_at = models.DateTimeField(default=timezone.now)
     resolved_at = models.DateTimeField(null=True, blank=True)
     resolved_by = models.ForeignKey(

@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 
 def site(request):
@@ -9,7 +10,7 @@ def site(request):
 
         unread = notification_unread_count(user=user)
     return {
-        "site_name": "Open Cities",
+        "site_name": _("Open Cities"),
         "unread_notifications": unread,
         "debug": settings.DEBUG,
     }

@@ -1,5 +1,6 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from forum.models import Domain
 from frontend.forms import MAX_ID, IdMultipleChoiceField
@@ -74,7 +75,7 @@ class VoteForm(forms.Form):
 
 class BoardFilterForm(forms.Form):
     status = forms.ChoiceField(
-        label=_("Status"),
+        label=pgettext_lazy("need status", "Status"),
         required=False,
         choices=[("", _("Submitted, under review or accepted")), *Status.choices],
     )
@@ -106,7 +107,7 @@ class BoardFilterForm(forms.Form):
 
 
 class RoundForm(forms.Form):
-    title = forms.CharField(label=_("Title"), max_length=200)
+    title = forms.CharField(label=pgettext_lazy("document title", "Title"), max_length=200)
     needs = IdMultipleChoiceField(
         label=_("Needs"), queryset=Need.objects.none(), widget=forms.CheckboxSelectMultiple
     )
@@ -128,7 +129,7 @@ class RoundForm(forms.Form):
 
 
 class MeetingForm(forms.Form):
-    title = forms.CharField(label=_("Title"), max_length=200)
+    title = forms.CharField(label=pgettext_lazy("document title", "Title"), max_length=200)
     held_on = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
 
 

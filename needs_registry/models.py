@@ -8,6 +8,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from taggit.managers import TaggableManager
 from taggit.models import TaggedItemBase
 
@@ -17,24 +18,24 @@ from forum.models import Domain
 
 
 class Status(models.TextChoices):
-    DRAFT = "draft", _("Draft")
-    SUBMITTED = "submitted", _("Submitted")
-    UNDER_REVIEW = "under_review", _("Under review")
-    ACCEPTED = "accepted", _("Accepted to the backlog")
-    PRE_STUDY = "pre_study", _("Pre-study")
-    DEVELOPMENT = "development", _("In development")
-    PROCUREMENT = "procurement", _("In procurement")
-    PILOT = "pilot", _("Pilot")
-    PRODUCTION = "production", _("In production")
-    REJECTED = "rejected", _("Rejected")
-    MERGED = "merged", _("Merged into another need")
+    DRAFT = "draft", pgettext_lazy("need status", "Draft")
+    SUBMITTED = "submitted", pgettext_lazy("need status", "Submitted")
+    UNDER_REVIEW = "under_review", pgettext_lazy("need status", "Under review")
+    ACCEPTED = "accepted", pgettext_lazy("need status", "Accepted to the backlog")
+    PRE_STUDY = "pre_study", pgettext_lazy("need status", "Pre-study")
+    DEVELOPMENT = "development", pgettext_lazy("need status", "In development")
+    PROCUREMENT = "procurement", pgettext_lazy("need status", "In procurement")
+    PILOT = "pilot", pgettext_lazy("need status", "Pilot")
+    PRODUCTION = "production", pgettext_lazy("need status", "In production")
+    REJECTED = "rejected", pgettext_lazy("need status", "Rejected")
+    MERGED = "merged", pgettext_lazy("need status", "Merged into another need")
 
 
 class Urgency(models.TextChoices):
-    LOW = "low", _("Low")
-    MEDIUM = "medium", _("Medium")
-    HIGH = "high", _("High")
-    CRITICAL = "critical", _("Critical")
+    LOW = "low", pgettext_lazy("urgency", "Low")
+    MEDIUM = "medium", pgettext_lazy("urgency", "Medium")
+    HIGH = "high", pgettext_lazy("urgency", "High")
+    CRITICAL = "critical", pgettext_lazy("urgency", "Critical")
 
 
 class CostSplit(models.TextChoices):
@@ -48,7 +49,7 @@ class TaggedNeed(TaggedItemBase):
 
 
 class Need(models.Model):
-    title = models.CharField(_("title"), max_length=200)
+    title = models.CharField(pgettext_lazy("document title", "title"), max_length=200)
     problem = models.TextField(_("problem statement"))
     desired_outcome = models.TextField(_("desired outcome"))
     domain = models.CharField(_("domain"), max_length=32, choices=Domain)
@@ -95,7 +96,11 @@ class Need(models.Model):
     )
     tags = TaggableManager(through=TaggedNeed, verbose_name=_("tags"), blank=True)
     status = models.CharField(
-        _("status"), max_length=16, choices=Status, default=Status.DRAFT, db_index=True
+        pgettext_lazy("need status", "status"),
+        max_length=16,
+        choices=Status,
+        default=Status.DRAFT,
+        db_index=True,
     )
     merged_into = models.ForeignKey(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="merged_needs"
@@ -166,7 +171,7 @@ class Transition(models.Model):
     from_status = models.CharField(max_length=16, choices=Status, blank=True)
     to_status = models.CharField(max_length=16, choices=Status)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    reason = models.TextField(_("reason"), blank=True)
+    reason = models.TextField(pgettext_lazy("why a need's status changed", "reason"), blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -184,7 +189,9 @@ class CityPosition(models.Model):
 
     need = models.ForeignKey(Need, on_delete=models.CASCADE, related_name="positions")
     organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
-    stance = models.CharField(_("position"), max_length=16, choices=Stance)
+    stance = models.CharField(
+        pgettext_lazy("city's position on a need", "position"), max_length=16, choices=Stance
+    )
     urgency = models.CharField(_("urgency here"), max_length=16, choices=Urgency, blank=True)
     current_system = models.CharField(_("system in use today"), max_length=200, blank=True)
     solution = models.TextField(_("how it is solved, and with what"), blank=True)
@@ -247,7 +254,7 @@ class NeedCityHistory(models.Model):
     """
 
     class Kind(models.TextChoices):
-        POSITION = "position", _("Position")
+        POSITION = "position", pgettext_lazy("city's position on a need", "Position")
         COMMITMENT = "commitment", _("Commitment")
 
     need = models.ForeignKey(Need, on_delete=models.CASCADE, related_name="city_history")
@@ -386,7 +393,7 @@ class NeedAttachment(models.Model):
 
 
 class PrioritisationRound(models.Model):
-    title = models.CharField(_("title"), max_length=200)
+    title = models.CharField(pgettext_lazy("document title", "title"), max_length=200)
     needs = models.ManyToManyField(Need, related_name="rounds", verbose_name=_("needs"))
     points_per_city = models.PositiveIntegerField(
         _("points per city"), validators=[MinValueValidator(1), MaxValueValidator(10000)]
@@ -439,7 +446,7 @@ class RoundAllocation(models.Model):
 
 
 class Meeting(models.Model):
-    title = models.CharField(_("title"), max_length=200)
+    title = models.CharField(pgettext_lazy("document title", "title"), max_length=200)
     held_on = models.DateField(_("date"))
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
@@ -473,10 +480,10 @@ class Decision(models.Model):
 
 class DecisionStance(models.Model):
     class Stance(models.TextChoices):
-        FOR = "for", _("For")
-        AGAINST = "against", _("Against")
-        ABSTAINED = "abstained", _("Abstained")
-        ABSENT = "absent", _("Absent")
+        FOR = "for", pgettext_lazy("city's stance in a decision", "For")
+        AGAINST = "against", pgettext_lazy("city's stance in a decision", "Against")
+        ABSTAINED = "abstained", pgettext_lazy("city's stance in a decision", "Abstained")
+        ABSENT = "absent", pgettext_lazy("city's stance in a decision", "Absent")
 
     decision = models.ForeignKey(Decision, on_delete=models.CASCADE, related_name="stances")
     organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")

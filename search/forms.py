@@ -1,5 +1,6 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from forum.models import Domain
 from needs_registry.models import Status
@@ -8,7 +9,7 @@ from needs_registry.models import Status
 class SearchForm(forms.Form):
     q = forms.CharField(label=_("Search words"), max_length=200, required=False)
     kind = forms.ChoiceField(
-        label=_("What"),
+        label=pgettext_lazy("what to search", "What"),
         required=False,
         choices=[
             ("", _("Everything")),

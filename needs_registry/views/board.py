@@ -6,6 +6,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from frontend.params import choice_param, page_param, year_param
 from needs_registry import selectors
@@ -43,8 +44,8 @@ def backlog_board(request: HttpRequest) -> HttpResponse:
             fmt=fmt,
             header=[
                 _("Number"),
-                _("Title"),
-                _("Status"),
+                pgettext("document title", "Title"),
+                pgettext("need status", "Status"),
                 _("Domain"),
                 _("Submitted by"),
                 _("City votes"),
@@ -55,7 +56,7 @@ def backlog_board(request: HttpRequest) -> HttpResponse:
                 _("Hours saved per year"),
                 _("Cost shares (€)"),
                 _("Procurement route"),
-                _("Submitted"),
+                pgettext("date a need was submitted", "Submitted"),
             ],
             rows=(
                 [
