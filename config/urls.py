@@ -2,7 +2,6 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView, TemplateView
-from django.views.i18n import JavaScriptCatalog
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
@@ -21,7 +20,7 @@ TO_SIGN_IN = RedirectView.as_view(pattern_name="sign_in", query_string=True)
 urlpatterns = [
     path("healthz", frontend_views.healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
-    path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
+    path("jsi18n/", frontend_views.javascript_catalog, name="javascript-catalog"),
     path("sign-in/", account_views.sign_in, name="sign_in"),
     path("sign-out/", account_views.sign_out, name="sign_out"),
     path("accounts/oidc/<str:provider_id>/login/", account_views.iam_login, name="iam_login"),

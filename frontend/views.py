@@ -1,11 +1,16 @@
+import hashlib
 import logging
+from functools import cache
 
+from django.conf import settings
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, HttpResponseServerError, JsonResponse
 from django.shortcuts import render
 from django.template.loader import get_template
 from django.utils.translation import get_language
-from django.views.decorators.cache import never_cache
+from django.views.decorators.cache import cache_control, never_cache
+from django.views.decorators.http import etag
+from django.views.i18n import JavaScriptCatalog
 
 from frontend.params import InvalidParameter
 
@@ -17,6 +22,32 @@ def healthz(request: HttpRequest) -> HttpResponse:
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     return JsonResponse({"status": "ok"})
+
+
+@cache
+def _javascript_catalogue_version() -> str:
+    """A digest of the compiled JavaScript catalogues, which change only with a deploy."""
+    digest = hashlib.sha256()
+    for locale_path in settings.LOCALE_PATHS:
+        for compiled in sorted(locale_path.glob("*/LC_MESSAGES/djangojs.mo")):
+            digest.update(compiled.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def _javascript_catalogue_etag(request: HttpRequest) -> str:
+    # The language is in the tag: the catalogue's address is the same in every
+    # language, and a browser that switched must not get a 304 for the old one.
+    return f"{get_language()}-{_javascript_catalogue_version()}"
+
+
+# The words of site.js and the other modules, in the reader's language. Only
+# the project's own catalogues (LOCALE_PATHS, always read; "frontend" has no
+# locale folder of its own): without a package list Django would add every
+# installed app's, Wagtail admin's included. The browser asks again on every
+# page (no-cache) and gets a 304 while its copy is current.
+javascript_catalog = cache_control(no_cache=True)(
+    etag(_javascript_catalogue_etag)(JavaScriptCatalog.as_view(packages=["frontend"]))
+)
 
 
 def bad_request(request: HttpRequest, exception=None) -> HttpResponse:

@@ -1,5 +1,8 @@
 // Progressive enhancement: live thread updates, presence, typing, drafts
 // and notification counts. Every page works without this file.
+//
+// Words come from Django's JavaScript catalogue (/jsi18n/, loaded before this
+// module): gettext(), ngettext() and interpolate() are its globals.
 
 const csrfToken = () => document.querySelector("input[name=csrfmiddlewaretoken]")?.value ?? "";
 
@@ -128,7 +131,7 @@ function setupThread(live) {
     current.classList.add("is-deleted");
     const note = document.createElement("p");
     note.className = "post-body muted";
-    note.textContent = posts.dataset.goneLabel ?? "";
+    note.textContent = gettext("This post is no longer shown.");
     current.append(note);
   };
 
@@ -153,7 +156,7 @@ function setupThread(live) {
     addControls(element, posts);
     posts.append(element);
     const author = element.querySelector(".post-author")?.textContent?.trim() ?? "";
-    announce(`${document.documentElement.lang === "fi" ? "Uusi viesti" : document.documentElement.lang === "sv" ? "Nytt inlägg" : "New post"}: ${author}`);
+    announce(interpolate(gettext("New post by %(name)s"), { name: author }, true));
     markRead(event.number);
   });
   live.on("post.edited", replacePost);
@@ -177,11 +180,18 @@ function setupThread(live) {
     const count = event.count ?? event.viewers.length;
     const others = count - event.viewers.length;
     presence.hidden = count === 0;
-    presence.textContent = `${presence.dataset.label ?? "👀"} ${event.viewers.join(", ")}${others > 0 ? ` +${others}` : ""}`;
+    const named = event.viewers.join(", ");
+    let who = named;
+    if (others > 0) {
+      who = named
+        ? interpolate(ngettext("%(names)s and %(count)s other", "%(names)s and %(count)s others", others), { names: named, count: others }, true)
+        : interpolate(ngettext("%(count)s person", "%(count)s people", others), { count: others }, true);
+    }
+    presence.textContent = interpolate(gettext("Reading now: %(who)s"), { who }, true);
   });
   live.on("typing", (event) => {
     if (!typing) return;
-    typing.textContent = `${event.name} …`;
+    typing.textContent = interpolate(gettext("%(name)s is writing…"), { name: event.name }, true);
     window.clearTimeout(typingTimer);
     typingTimer = window.setTimeout(() => { typing.textContent = ""; }, 5000);
   });
