@@ -17,11 +17,14 @@ from allauth.core.exceptions import ImmediateHttpResponse
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from allauth.socialaccount.providers.base import AuthProcess
 from django.conf import settings
+from django.http import HttpRequest
 from django.shortcuts import render
+from django.utils import translation
 
 from accounts import iam, oidc, services
 from accounts import sessions as lifetime
 from accounts.claims import merged_claims
+from accounts.middleware import reader_language
 from accounts.models import AuditEntry, User
 
 logger = logging.getLogger(__name__)
@@ -50,7 +53,33 @@ def refusal_response(request, refusal: services.SignInRefused, status: int = 403
     )
 
 
+def user_display(user: User) -> str:
+    """How allauth names a member (``ACCOUNT_USER_DISPLAY``): by name, never the IAM's id."""
+    return user.public_name
+
+
 class AccountAdapter(DefaultAccountAdapter):
+    def add_message(
+        self,
+        request: HttpRequest,
+        level: int,
+        message_template: str | None = None,
+        message_context: dict[str, Any] | None = None,
+        extra_tags: str = "",
+        message: str | None = None,
+    ) -> None:
+        """allauth's messages in the language of the page that shows them.
+
+        The sign-in message is written while the IAM's answer is handled, before
+        the member's own language applies; it is shown on the next page, which
+        is in the member's language.
+        """
+        user = (message_context or {}).get("user") or getattr(request, "user", None)
+        with translation.override(reader_language(request, user)):
+            super().add_message(
+                request, level, message_template, message_context, extra_tags, message
+            )
+
     def is_open_for_signup(self, request) -> bool:
         # Accounts are made by the IAM sign-in only (or, for development, when
         # local passwords are explicitly enabled).

@@ -20,26 +20,37 @@ from accounts import services
 from accounts import sessions as lifetime
 
 
+def reader_language(request: HttpRequest, user) -> str:
+    """The language ``user`` reads on this browser.
+
+    An explicit choice (the language cookie set by the switcher) wins,
+    otherwise the profile's language; without either, the language
+    ``LocaleMiddleware`` chose from the browser.
+    """
+    if (
+        user is not None
+        and user.is_authenticated
+        and settings.LANGUAGE_COOKIE_NAME not in request.COOKIES
+        and user.preferred_language
+    ):
+        return user.preferred_language
+    return translation.get_language()
+
+
 class PreferredLanguageMiddleware:
     """Use the member's preferred language unless they switched on this browser.
 
-    Runs after ``LocaleMiddleware``: an explicit choice (the language cookie
-    set by the switcher) wins, otherwise the profile's language applies.
+    Runs after ``LocaleMiddleware`` (see ``reader_language``).
     """
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        user = getattr(request, "user", None)
-        if (
-            user is not None
-            and user.is_authenticated
-            and settings.LANGUAGE_COOKIE_NAME not in request.COOKIES
-            and user.preferred_language
-        ):
-            translation.activate(user.preferred_language)
-            request.LANGUAGE_CODE = user.preferred_language
+        language = reader_language(request, getattr(request, "user", None))
+        if language != translation.get_language():
+            translation.activate(language)
+            request.LANGUAGE_CODE = language
         return self.get_response(request)
 
 

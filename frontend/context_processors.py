@@ -13,4 +13,6 @@ def site(request):
         "site_name": _("Open Cities"),
         "unread_notifications": unread,
         "debug": settings.DEBUG,
+        # One way in (the IAM): "Sign in" goes straight to it.
+        "sign_in_direct": settings.SOCIALACCOUNT_ONLY,
     }
