@@ -27,6 +27,8 @@ ORGANISATIONS = [
     ("heinola", "Heinola", "Heinola", "Heinola", 18_000),
     ("kankaanpaa", "Kankaanpää", "Kankaanpää", "Kankaanpää", 11_000),
     ("paimio", "Paimio", "Pemar", "Paimio", 11_000),
+    ("raasepori", "Raasepori", "Raseborg", "Raseborg", 27_000),
+    ("loviisa", "Loviisa", "Lovisa", "Loviisa", 14_500),
 ]
 OFFICE = "consortium-office"
 USERS_FILE = Path(settings.BASE_DIR) / "accounts" / "demo_idp" / "users.json"

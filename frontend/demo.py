@@ -85,7 +85,7 @@ def _translations(home) -> None:
             "jasenkaupungit": (
                 "Medlemsstäder",
                 "<p>Tavastehus, Björneborg, Borgå, "
-                "Seinäjoki, Kajana, Heinola, Kankaanpää och Pemar.</p>",
+                "Seinäjoki, Kajana, Heinola, Kankaanpää, Pemar, Raseborg och Lovisa.</p>",
             ),
             "kehitystarpeen-jattaminen": (
                 "Så lämnar du in ett behov",
@@ -116,7 +116,7 @@ def _translations(home) -> None:
             "jasenkaupungit": (
                 "Member cities",
                 "<p>Hämeenlinna, Pori, Porvoo, Seinäjoki, "
-                "Kajaani, Heinola, Kankaanpää and Paimio.</p>",
+                "Kajaani, Heinola, Kankaanpää, Paimio, Raseborg and Loviisa.</p>",
             ),
             "kehitystarpeen-jattaminen": (
                 "How to submit a need",
