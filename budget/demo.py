@@ -1,0 +1,76 @@
+"""The consortium's budget as the founding decisions set it out.
+
+Ten municipalities from 1 August 2026 to 31 July 2029 (Pori from 1 September),
+about 520,000 € in total, half from Business Finland; each city at most
+10,000 € a year, Pori at most 30,000 € in all and 1,000 € of the 10,000 €
+funding application; the COSS partnership 930 € a year outside the budget.
+"""
+
+from datetime import date
+from decimal import Decimal
+
+from accounts.demo import ORGANISATIONS, Demo
+from budget import services
+from budget.models import ConsortiumBudget
+from money import cents
+
+NAME = "Avoimet kaupungit 2026–2029"
+
+
+def seed(demo: Demo) -> None:
+    if ConsortiumBudget.objects.filter(name=NAME).exists():
+        return
+    coordinator = demo.members["coordinator"]
+    budget = services.budget_create(
+        actor=coordinator,
+        name=NAME,
+        starts_on=date(2026, 8, 1),
+        ends_on=date(2029, 7, 31),
+        total_cents=cents(520_000),
+        external_share=Decimal("0.5"),
+        funder="Business Finland",
+        method="prorated",
+        yearly_cap_cents=cents(10_000),
+    )
+    # The own share year by year: a full year carries 100,000 €.
+    for year, amount in ((2026, "41666.67"), (2027, 100_000), (2028, 100_000), (2029, "18333.33")):
+        services.budget_year_set(actor=coordinator, budget=budget, year=year, cents=cents(amount))
+    for slug, *_names in ORGANISATIONS:
+        pori = slug == "pori"
+        services.participation_add(
+            actor=coordinator,
+            budget=budget,
+            organisation=demo.organisations[slug],
+            joined_on=date(2026, 9, 1) if pori else date(2026, 8, 1),
+            left_on=date(2029, 8, 31) if pori else date(2029, 7, 31),
+            project_cap_cents=cents(30_000) if pori else None,
+            one_off_cap_cents=cents(1_000) if pori else None,
+        )
+    services.shared_cost_add(
+        actor=coordinator,
+        budget=budget,
+        name="Rahoitushakemuksen valmistelu",
+        amount_cents=cents(10_000),
+        incurred_on=date(2026, 8, 1),
+    )
+    services.recurring_fee_add(
+        actor=coordinator,
+        budget=budget,
+        name="COSS kuntakumppanuus",
+        amount_cents=cents(930),
+    )
+    for slug, amount, paid_on, reference in (
+        ("kajaani", "5166.67", date(2026, 10, 15), "Lasku 2026-014"),
+        ("hameenlinna", "5166.67", date(2026, 10, 2), "Lasku 2026-010"),
+        ("porvoo", "2500.00", date(2026, 11, 20), "Lasku 2026-012, 1. erä"),
+    ):
+        services.payment_record(
+            actor=coordinator,
+            budget=budget,
+            organisation=demo.organisations[slug],
+            year=2026,
+            amount_cents=cents(amount),
+            paid_on=paid_on,
+            reference=reference,
+        )
+    demo.kept["budget"] = budget

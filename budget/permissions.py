@@ -1,0 +1,31 @@
+"""Who may see and change the consortium's budget."""
+
+from accounts.models import Role, User
+from budget.models import ConsortiumBudget
+from needs_registry.models import Need
+from needs_registry.permissions import acts_for_city, can_read_need
+
+
+def can_view_budget(user: User) -> bool:
+    """Members see the budget, every city's share and the payments."""
+    return bool(user.is_authenticated and user.is_active and user.organisation_id)
+
+
+def can_read_budget_open_data(budget: ConsortiumBudget) -> bool:
+    """The open-data API shows a budget marked public, to anyone."""
+    return budget.is_public
+
+
+def can_manage_budget(user: User) -> bool:
+    """The project coordinator keeps the budget and records payments."""
+    return bool(user.is_authenticated and user.has_role(Role.PROJECT_COORDINATOR))
+
+
+def can_manage_need_costs(user: User, need: Need) -> bool:
+    """A need's costs and procurement plan: the coordinator, or the ICT lead (or
+    substitute) of the city that submitted it, while they may read it."""
+    if not can_read_need(user, need):
+        return False
+    if can_manage_budget(user):
+        return True
+    return acts_for_city(user) and user.organisation_id == need.organisation_id

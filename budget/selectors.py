@@ -1,0 +1,291 @@
+"""Reads of the budget: the plan, every city's computed shares, payments, what if."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections import defaultdict
+from decimal import Decimal
+
+from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
+
+import money
+from accounts.models import Organisation
+from budget.models import ConsortiumBudget, NeedCost, Payer, Payment, ProcurementPlan
+from budget.procurement import ContractType, ProcurementRoute, route_for
+from budget.shares import OneOffCost, Participant, Plan, Result, WhatIf, compute, what_if
+from needs_registry.models import CostSplit, Need
+
+
+def budget_current() -> ConsortiumBudget | None:
+    """The consortium's budget (the latest, should there ever be several)."""
+    return (
+        ConsortiumBudget.objects.prefetch_related(
+            "year_rows", "participations__organisation", "costs", "fees", "weights"
+        )
+        .order_by("-starts_on", "-pk")
+        .first()
+    )
+
+
+def budget_plan(budget: ConsortiumBudget) -> Plan:
+    keys: dict[int, dict[str, object]] = defaultdict(dict)
+    for weight in budget.weights.all():
+        keys[weight.year][str(weight.organisation_id)] = weight.weight
+    return Plan(
+        starts_on=budget.starts_on,
+        ends_on=budget.ends_on,
+        total=budget.total_cents,
+        external_share=budget.external_share,
+        method=budget.method,
+        yearly_cap=budget.yearly_cap_cents,
+        project_cap=budget.project_cap_cents,
+        participants=[
+            Participant(
+                key=str(p.organisation_id),
+                joined_on=p.joined_on,
+                left_on=p.left_on,
+                yearly_cap=p.yearly_cap_cents,
+                project_cap=p.project_cap_cents,
+                one_off_cap=p.one_off_cap_cents,
+            )
+            for p in budget.participations.all()
+        ],
+        one_off_costs=[
+            OneOffCost(c.name, c.amount_cents, c.incurred_on) for c in budget.costs.all()
+        ],
+        keys=dict(keys),  # type: ignore[arg-type]
+        year_amounts={row.year: row.own_share_cents for row in budget.year_rows.all()},
+    )
+
+
+@dataclasses.dataclass
+class CityYear:
+    year: int
+    months: int
+    budget: int
+    one_off: int
+    share: int
+    fees: int
+    paid: int
+
+    @property
+    def balance(self) -> int:
+        return self.share - self.paid
+
+
+@dataclasses.dataclass
+class CityRow:
+    organisation: Organisation
+    years: list[CityYear]
+
+    @property
+    def share(self) -> int:
+        return sum(y.share for y in self.years)
+
+    @property
+    def paid(self) -> int:
+        return sum(y.paid for y in self.years)
+
+    @property
+    def fees(self) -> int:
+        return sum(y.fees for y in self.years)
+
+    @property
+    def balance(self) -> int:
+        return self.share - self.paid
+
+    def year(self, year: int) -> CityYear | None:
+        return next((y for y in self.years if y.year == year), None)
+
+
+@dataclasses.dataclass
+class Overview:
+    budget: ConsortiumBudget
+    result: Result
+    cities: list[CityRow]
+
+    @property
+    def own_share(self) -> int:
+        return self.result.plan.own_share
+
+    @property
+    def external(self) -> int:
+        return self.budget.total_cents - self.own_share
+
+
+def paid_by_city_year(budget: ConsortiumBudget) -> dict[tuple[int, int], int]:
+    paid: dict[tuple[int, int], int] = defaultdict(int)
+    for organisation_id, year, amount in budget.payments.values_list(
+        "organisation_id", "year", "amount_cents"
+    ):
+        paid[(organisation_id, year)] += amount
+    return paid
+
+
+def budget_overview(budget: ConsortiumBudget) -> Overview:
+    """Every participant's computed share, fees outside the budget and payments, by year."""
+    result = compute(budget_plan(budget))
+    paid = paid_by_city_year(budget)
+    fee_total = sum(fee.amount_cents for fee in budget.fees.all())
+    cities = []
+    for participation in budget.participations.all():
+        key = str(participation.organisation_id)
+        years = []
+        for year in result.years:
+            share = year.shares[key]
+            years.append(
+                CityYear(
+                    year=year.year,
+                    months=share.months,
+                    budget=share.budget,
+                    one_off=share.one_off,
+                    share=share.total,
+                    fees=fee_total if share.months else 0,
+                    paid=paid.get((participation.organisation_id, year.year), 0),
+                )
+            )
+        cities.append(CityRow(participation.organisation, years))
+    return Overview(budget, result, cities)
+
+
+def budget_what_if(budget: ConsortiumBudget) -> list[WhatIf]:
+    """A city's share with from a few to many more participants than today."""
+    count = budget.participations.count()
+    low, high = max(count - 5, 1), count + 8
+    return what_if(budget_plan(budget), range(low, high + 1))
+
+
+def payment_list(budget: ConsortiumBudget) -> QuerySet[Payment]:
+    return budget.payments.select_related("organisation").order_by("-paid_on", "-pk")
+
+
+def participant_organisations(budget: ConsortiumBudget) -> QuerySet[Organisation]:
+    return Organisation.objects.filter(participations__budget=budget).order_by("name_fi")
+
+
+# ------------------------------------------------------------- costs per need
+
+
+@dataclasses.dataclass
+class CityCostShare:
+    """A committed city's part of what falls on the cities, and what it committed."""
+
+    organisation: Organisation
+    committed_eur: Decimal
+    estimated: int  # cents
+    actual: int | None
+
+
+@dataclasses.dataclass
+class NeedCosts:
+    need: Need
+    costs: list[NeedCost]
+    plan: ProcurementPlan | None
+    route: ProcurementRoute
+    cities: list[CityCostShare]
+
+    def _sum(self, payer: str | None, attribute: str) -> int:
+        return sum(
+            getattr(cost, attribute) or 0
+            for cost in self.costs
+            if payer is None or cost.payer == payer
+        )
+
+    @property
+    def project_estimated(self) -> int:
+        return self._sum(Payer.PROJECT, "estimated_cents")
+
+    @property
+    def cities_estimated(self) -> int:
+        return self._sum(Payer.CITIES, "estimated_cents")
+
+    @property
+    def project_actual(self) -> int:
+        return self._sum(Payer.PROJECT, "actual_cents")
+
+    @property
+    def cities_actual(self) -> int:
+        return self._sum(Payer.CITIES, "actual_cents")
+
+    @property
+    def estimated(self) -> int:
+        return self._sum(None, "estimated_cents")
+
+    @property
+    def actual(self) -> int:
+        return self._sum(None, "actual_cents")
+
+    @property
+    def has_actual(self) -> bool:
+        return any(cost.actual_cents is not None for cost in self.costs)
+
+    @property
+    def contract_value_eur(self) -> Decimal:
+        return contract_value_eur(self.need, self.plan)
+
+
+def contract_value_eur(need: Need, plan: ProcurementPlan | None) -> Decimal:
+    """The plan's estimated value, or the need's estimate over its contract term."""
+    if plan is not None and plan.estimated_value_cents is not None:
+        return money.euros(plan.estimated_value_cents)
+    return need.total_cost_eur
+
+
+def need_route(need: Need, plan: ProcurementPlan | None) -> ProcurementRoute:
+    contract_type = plan.contract_type if plan else ContractType.GOODS_SERVICES
+    return route_for(contract_value_eur(need, plan), contract_type)
+
+
+def _city_weights(need: Need, organisations: list[Organisation]) -> list[Decimal]:
+    """The need's cost split among the committed cities: equal, by population, or by
+    the agreed percentages of their positions (the rest shared equally)."""
+    if need.cost_split == CostSplit.POPULATION:
+        weights = [Decimal(o.population or 0) for o in organisations]
+        return weights if sum(weights) else [Decimal(1)] * len(organisations)
+    if need.cost_split == CostSplit.AGREED:
+        agreed = {p.organisation_id: p.cost_weight for p in need.positions.all()}
+        fixed = [agreed.get(o.pk) for o in organisations]
+        rest = max(Decimal(100) - sum((w for w in fixed if w is not None), Decimal(0)), Decimal(0))
+        open_count = sum(1 for w in fixed if w is None) or 1
+        return [w if w is not None else rest / open_count for w in fixed]
+    return [Decimal(1)] * len(organisations)
+
+
+def need_costs(*, need: Need) -> NeedCosts:
+    """A need's costs, who pays them, each committed city's share, its procurement plan.
+
+    The caller has checked that the viewer may read the need. What falls on the
+    cities is split among the cities that have committed money to the need, by
+    the need's cost split, in cents (the parts add up to the total).
+    """
+    costs = list(need.costs.order_by("pk"))
+    plan = (
+        ProcurementPlan.objects.select_related("procuring_organisation").filter(need=need).first()
+    )
+    committed: dict[int, Decimal] = defaultdict(Decimal)
+    organisations: dict[int, Organisation] = {}
+    for commitment in need.commitments.select_related("organisation").order_by(
+        "organisation__name_fi"
+    ):
+        committed[commitment.organisation_id] += commitment.amount_eur
+        organisations[commitment.organisation_id] = commitment.organisation
+    cities = list(organisations.values())
+    weights = _city_weights(need, cities) if cities else []
+    result = NeedCosts(need=need, costs=costs, plan=plan, route=need_route(need, plan), cities=[])
+    estimated = money.apportion(result.cities_estimated, weights)
+    actual = money.apportion(result.cities_actual, weights)
+    result.cities = [
+        CityCostShare(
+            organisation=organisation,
+            committed_eur=committed[organisation.pk],
+            estimated=estimated[i],
+            actual=actual[i] if result.has_actual else None,
+        )
+        for i, organisation in enumerate(cities)
+    ]
+    return result
+
+
+def need_cost_get(*, pk: int) -> NeedCost:
+    return get_object_or_404(NeedCost.objects.select_related("need"), pk=pk)

@@ -1,0 +1,285 @@
+"""Writes to the budget: setting it up, participants, shared costs and payments.
+
+Every write checks ``can_manage_budget`` first, validates, and leaves an entry
+in the audit log, in one transaction.
+"""
+
+from datetime import date
+from decimal import Decimal
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import Organisation, User
+from accounts.services import audit_record
+from budget.models import (
+    BudgetYear,
+    ConsortiumBudget,
+    KeyWeight,
+    NeedCost,
+    Participation,
+    Payment,
+    ProcurementPlan,
+    RecurringFee,
+    SharedCost,
+)
+from budget.permissions import can_manage_budget, can_manage_need_costs
+from needs_registry.models import Need
+
+
+def _check(actor: User) -> None:
+    if not can_manage_budget(actor):
+        raise PermissionDenied
+
+
+@transaction.atomic
+def budget_create(*, actor: User, **fields: object) -> ConsortiumBudget:
+    """Write a budget (name, period, total, external share, split method, caps)."""
+    _check(actor)
+    budget = ConsortiumBudget(**fields)
+    budget.full_clean()
+    budget.save()
+    audit_record(
+        action="budget.create",
+        actor=actor,
+        target=f"budget:{budget.pk}",
+        data={"total_cents": budget.total_cents, "method": budget.method},
+    )
+    return budget
+
+
+@transaction.atomic
+def budget_year_set(*, actor: User, budget: ConsortiumBudget, year: int, cents: int) -> BudgetYear:
+    """Name the own share a budget year carries."""
+    _check(actor)
+    row, _created = BudgetYear.objects.update_or_create(
+        budget=budget, year=year, defaults={"own_share_cents": cents}
+    )
+    row.full_clean()
+    audit_record(
+        action="budget.year",
+        actor=actor,
+        target=f"budget:{budget.pk}",
+        data={"year": year, "cents": cents},
+    )
+    return row
+
+
+@transaction.atomic
+def participation_add(
+    *,
+    actor: User,
+    budget: ConsortiumBudget,
+    organisation: Organisation,
+    joined_on: date,
+    left_on: date | None = None,
+    yearly_cap_cents: int | None = None,
+    project_cap_cents: int | None = None,
+    one_off_cap_cents: int | None = None,
+) -> Participation:
+    """Add a municipality to the project (or change its dates and caps)."""
+    _check(actor)
+    participation, _created = Participation.objects.update_or_create(
+        budget=budget,
+        organisation=organisation,
+        defaults={
+            "joined_on": joined_on,
+            "left_on": left_on,
+            "yearly_cap_cents": yearly_cap_cents,
+            "project_cap_cents": project_cap_cents,
+            "one_off_cap_cents": one_off_cap_cents,
+        },
+    )
+    participation.full_clean()
+    audit_record(
+        action="budget.participation",
+        actor=actor,
+        target=f"budget:{budget.pk}",
+        data={
+            "organisation": organisation.slug,
+            "joined_on": joined_on.isoformat(),
+            "left_on": left_on.isoformat() if left_on else None,
+        },
+    )
+    return participation
+
+
+@transaction.atomic
+def shared_cost_add(
+    *, actor: User, budget: ConsortiumBudget, name: str, amount_cents: int, incurred_on: date
+) -> SharedCost:
+    """A one-off cost the participants split (the funding application)."""
+    _check(actor)
+    cost = SharedCost(budget=budget, name=name, amount_cents=amount_cents, incurred_on=incurred_on)
+    cost.full_clean()
+    cost.save()
+    audit_record(
+        action="budget.shared_cost",
+        actor=actor,
+        target=f"budget:{budget.pk}",
+        data={"name": name, "amount_cents": amount_cents},
+    )
+    return cost
+
+
+@transaction.atomic
+def recurring_fee_add(
+    *, actor: User, budget: ConsortiumBudget, name: str, amount_cents: int
+) -> RecurringFee:
+    """A yearly fee outside the budget (the COSS municipal partnership)."""
+    _check(actor)
+    fee = RecurringFee(budget=budget, name=name, amount_cents=amount_cents)
+    fee.full_clean()
+    fee.save()
+    audit_record(
+        action="budget.fee",
+        actor=actor,
+        target=f"budget:{budget.pk}",
+        data={"name": name, "amount_cents": amount_cents},
+    )
+    return fee
+
+
+@transaction.atomic
+def key_weight_set(
+    *,
+    actor: User,
+    budget: ConsortiumBudget,
+    year: int,
+    organisation: Organisation,
+    weight: Decimal,
+) -> KeyWeight:
+    """A city's weight in the agreed key from ``year`` on."""
+    _check(actor)
+    row, _created = KeyWeight.objects.update_or_create(
+        budget=budget, year=year, organisation=organisation, defaults={"weight": weight}
+    )
+    row.full_clean()
+    audit_record(
+        action="budget.key_weight",
+        actor=actor,
+        target=f"budget:{budget.pk}",
+        data={"year": year, "organisation": organisation.slug, "weight": str(weight)},
+    )
+    return row
+
+
+@transaction.atomic
+def payment_record(
+    *,
+    actor: User,
+    budget: ConsortiumBudget,
+    organisation: Organisation,
+    year: int,
+    amount_cents: int,
+    paid_on: date,
+    reference: str = "",
+) -> Payment:
+    """Record a city's payment against its computed share for ``year``.
+
+    Preconditions: the actor is a project coordinator; the city takes part in
+    the budget; the year is one of the project's; the amount is positive.
+    """
+    _check(actor)
+    errors = {}
+    if not budget.participations.filter(organisation=organisation).exists():
+        errors["organisation"] = _("This city does not take part in the project.")
+    if year not in budget.years:
+        errors["year"] = _("Choose a year of the project.")
+    if amount_cents <= 0:
+        errors["amount"] = _("Give an amount above zero.")
+    if errors:
+        raise ValidationError(errors)
+    payment = Payment(
+        budget=budget,
+        organisation=organisation,
+        year=year,
+        amount_cents=amount_cents,
+        paid_on=paid_on,
+        reference=reference,
+        recorded_by=actor,
+    )
+    payment.full_clean(exclude=["recorded_by"])
+    payment.save()
+    audit_record(
+        action="budget.payment",
+        actor=actor,
+        target=f"budget:{budget.pk}",
+        summary=f"payment:{payment.pk}",
+        data={"organisation": organisation.slug, "year": year, "amount_cents": amount_cents},
+    )
+    return payment
+
+
+COST_FIELDS = ("kind", "description", "payer", "estimated_cents", "actual_cents")
+PLAN_FIELDS = (
+    "contract_type",
+    "estimated_value_cents",
+    "procuring_organisation",
+    "market_survey_by",
+    "notice_by",
+    "contract_by",
+    "notes",
+)
+
+
+@transaction.atomic
+def need_cost_save(
+    *, actor: User, need: Need, data: dict[str, object], cost: NeedCost | None = None
+) -> NeedCost:
+    """Write one cost of a need (new, or ``cost`` changed): its kind, who pays, the
+    estimate and the actual amount. Preconditions: ``can_manage_need_costs``;
+    ``cost`` belongs to ``need``. Audited."""
+    if not can_manage_need_costs(actor, need):
+        raise PermissionDenied
+    if cost is None:
+        cost = NeedCost(need=need)
+    elif cost.need_id != need.pk:
+        raise PermissionDenied
+    for name in COST_FIELDS:
+        if name in data:
+            setattr(cost, name, data[name])
+    cost.recorded_by = actor
+    cost.updated_at = timezone.now()
+    cost.full_clean(exclude=["recorded_by"])
+    cost.save()
+    audit_record(
+        action="budget.need_cost",
+        actor=actor,
+        target=f"need:{need.pk}",
+        summary=f"cost:{cost.pk}",
+        data={
+            "kind": cost.kind,
+            "payer": cost.payer,
+            "estimated_cents": cost.estimated_cents,
+            "actual_cents": cost.actual_cents,
+        },
+    )
+    return cost
+
+
+@transaction.atomic
+def procurement_plan_save(*, actor: User, need: Need, data: dict[str, object]) -> ProcurementPlan:
+    """Write a need's procurement plan (contract type, value, who procures, the
+    timetable, notes). Preconditions: ``can_manage_need_costs``. Audited."""
+    if not can_manage_need_costs(actor, need):
+        raise PermissionDenied
+    plan = ProcurementPlan.objects.select_for_update().filter(need=need).first()
+    if plan is None:
+        plan = ProcurementPlan(need=need)
+    for name in PLAN_FIELDS:
+        if name in data:
+            setattr(plan, name, data[name])
+    plan.updated_by = actor
+    plan.updated_at = timezone.now()
+    plan.full_clean(exclude=["updated_by"])
+    plan.save()
+    audit_record(
+        action="budget.procurement_plan",
+        actor=actor,
+        target=f"need:{need.pk}",
+        data={"contract_type": plan.contract_type, "value_cents": plan.estimated_value_cents},
+    )
+    return plan
