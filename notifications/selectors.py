@@ -1,0 +1,139 @@
+"""Reads of notifications: each rendered in the active language, each re-checked
+against its reader's read rule (a notification about something they may no
+longer read is neither shown, counted nor e-mailed)."""
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.paginator import Page, Paginator
+from django.db.models import QuerySet
+from django.http import Http404
+
+from accounts.models import User
+from notifications.kinds import kind_get, readable_targets
+from notifications.models import Mute, Notification
+
+PAGE_SIZE = 25
+
+
+@dataclass(frozen=True)
+class Shown:
+    """A notification as its reader sees it now."""
+
+    notification: Notification
+    text: str
+    target: Any
+
+    @property
+    def pk(self) -> int:
+        return self.notification.pk
+
+    @property
+    def is_unread(self) -> bool:
+        return self.notification.read_at is None
+
+
+def visible(reader: User, notifications: list[Notification]) -> list[Shown]:
+    """``notifications`` the reader may still read, rendered in the active language."""
+    targets = readable_targets(reader, notifications)
+    shown = []
+    for notification in notifications:
+        target = None
+        if notification.target_type:
+            key = (notification.target_type, notification.target_id or 0)
+            if key not in targets:
+                continue
+            target = targets[key]
+        text = kind_get(notification.kind).render(notification, target)
+        shown.append(Shown(notification=notification, text=text, target=target))
+    return shown
+
+
+def _for(user: User) -> QuerySet[Notification]:
+    return Notification.objects.filter(user=user).select_related("actor")
+
+
+def unread_count(*, user: User) -> int:
+    """How many unread notifications the member may still read."""
+    if not user.is_authenticated:
+        return 0
+    unread = list(
+        Notification.objects.filter(user=user, read_at__isnull=True).only(
+            "pk", "kind", "target_type", "target_id"
+        )
+    )
+    targets = readable_targets(user, unread)
+    return sum(
+        1 for n in unread if not n.target_type or (n.target_type, n.target_id or 0) in targets
+    )
+
+
+def notification_page(
+    *, user: User, number: int | str | None
+) -> tuple[Page[Notification], list[Shown]]:
+    """One page (25) of the member's notifications, newest first.
+
+    Paged before the read rule is re-checked, so a page may show fewer than 25
+    when some point at things the member may no longer read; the pages stay
+    stable as the member's access changes.
+    """
+    paginator = Paginator(_for(user).order_by("-created_at", "-id"), PAGE_SIZE)
+    page = paginator.get_page(number)
+    return page, visible(user, list(page.object_list))
+
+
+def notification_get_for_reader(*, user: User, pk: int) -> Shown:
+    """The member's notification ``pk``, if they may still read its target; else 404."""
+    notification = _for(user).filter(pk=pk).first()
+    if notification is None:
+        raise Http404
+    shown = visible(user, [notification])
+    if not shown:
+        raise Http404
+    return shown[0]
+
+
+def notification_rows(*, user: User) -> list[dict[str, Any]]:
+    """The member's notifications for their data download, oldest first: as the
+    notifications page shows them, and one about something the member may no
+    longer read with its kind and dates but no text."""
+    notifications = list(_for(user).order_by("created_at", "id"))
+    shown = {s.pk: s.text for s in visible(user, notifications)}
+    return [
+        {
+            "kind": n.kind,
+            "text": shown.get(n.pk, ""),
+            "url": n.url if n.pk in shown else "",
+            "created_at": n.created_at.isoformat(),
+            "read_at": n.read_at.isoformat() if n.read_at else None,
+        }
+        for n in notifications
+    ]
+
+
+def muted_people(*, user: User) -> list[User]:
+    """The people on the member's mute list, by name."""
+    return sorted(
+        (m.muted for m in Mute.objects.filter(user=user).select_related("muted__organisation")),
+        key=lambda person: person.public_name.casefold(),
+    )
+
+
+def is_muted(*, user: User, other: User) -> bool:
+    """Whether the member muted ``other``."""
+    if not user.is_authenticated:
+        return False
+    return Mute.objects.filter(user=user, muted=other).exists()
+
+
+def mute_target_get(*, user: User, pk: int) -> User:
+    """A member who may be muted: an active member other than oneself; else 404.
+
+    A member already muted may always be taken off the list, even once gone.
+    """
+    person = User.objects.filter(pk=pk).first()
+    if person is None or person.pk == user.pk:
+        raise Http404
+    if not person.is_active and not Mute.objects.filter(user=user, muted=person).exists():
+        raise Http404
+    return person
