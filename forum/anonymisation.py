@@ -18,7 +18,9 @@ from html import escape
 
 from django.db.models import Q
 
-from forum.models import Draft, Notification, Post, PostRevision, Thread, Watch
+from forum.models import Draft, Post, PostRevision, Thread, Watch
+from notifications.kinds import LEGACY
+from notifications.models import Notification
 from search.indexing import index_on_commit
 
 
@@ -57,13 +59,18 @@ def member_forum_anonymise(
     Watch.objects.filter(user_id=user_id).delete()
     Notification.objects.filter(user_id=user_id).delete()
 
+    # Notifications name their actor only when rendered, from the (anonymised)
+    # account; only those stored as sentences before that still carry a name.
     notifications = []
-    for notification in Notification.objects.filter(actor_id=user_id).only("pk", "text"):
-        text, _html = _scrub(notification.text, "", names=names, handle=handle, label=label)
-        if text != notification.text:
-            notification.text = text[:300]
+    for notification in Notification.objects.filter(actor_id=user_id, kind=LEGACY).only(
+        "pk", "params"
+    ):
+        old = str(notification.params.get("text", ""))
+        text, _html = _scrub(old, "", names=names, handle=handle, label=label)
+        if text != old:
+            notification.params = {**notification.params, "text": text[:300]}
             notifications.append(notification)
-    Notification.objects.bulk_update(notifications, ["text"], batch_size=500)
+    Notification.objects.bulk_update(notifications, ["params"], batch_size=500)
 
     own = Q(author_id=user_id)
     mentioning = Q(body__icontains=f"@{handle}") if handle else Q(pk__in=[])

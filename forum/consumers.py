@@ -14,10 +14,19 @@ after it while the socket asks the read rule again; then they are relayed in
 order, or the subscription ends with ``forbidden``. A client asking for events
 older than the log keeps gets a ``reload`` frame.
 
+A page with a thread list (the forum's index, a category) watches it: the
+socket then relays ``thread.activity`` of the threads the member may read,
+in that category or in all. Whether the member may read a thread is asked
+through the same selector as a subscription and remembered per thread and
+``readers_version``, so a thread that was hidden, moved or narrowed is asked
+about again before its next activity is relayed.
+
 Client messages (JSON):
     {"type": "subscribe", "thread": 12, "after": 40}   # resume after seq 40
     {"type": "unsubscribe", "thread": 12}
     {"type": "typing", "thread": 12}
+    {"type": "watch_list", "category": 3}                # or "category": null: every category
+    {"type": "unwatch_list"}
     {"type": "ping"}
 """
 
@@ -35,7 +44,7 @@ from django.http import Http404
 
 from accounts import services as account_services
 from forum import permissions, selectors
-from forum.events import ACCESS_CHANGED, RELOAD, thread_group
+from forum.events import ACCESS_CHANGED, LISTS_GROUP, RELOAD, thread_group
 from forum.presence import get_presence
 from live.broadcast import EVERY_SESSION, group_send, user_group
 from live.broadcast import frame as make_frame
@@ -50,6 +59,7 @@ MAX_SUBSCRIPTIONS = 20
 RATE_CAPACITY = 30  # client messages in a burst
 RATE_PER_SECOND = 2.0  # sustained
 TYPING_INTERVAL = 3.0  # seconds between typing signals of one member in one thread
+LISTED_REMEMBERED = 1000  # threads whose read answer a list-watching socket keeps
 
 
 class LiveConsumer(AsyncWebsocketConsumer):
@@ -78,6 +88,10 @@ class LiveConsumer(AsyncWebsocketConsumer):
         self.last_typing: dict[int, float] = {}
         self.display_name = user.public_name
         self.session_deadline = self.scope.get("session_deadline")
+        # The thread list watched: False, or the category id (None: every category).
+        self.list_category: int | bool | None = False
+        # Thread id -> (readers version asked at, may read) for list activity.
+        self.listed: dict[int, tuple[int, bool]] = {}
         await self.hub.join(user_group(user.pk), self)
         await self.accept()
 
@@ -87,6 +101,8 @@ class LiveConsumer(AsyncWebsocketConsumer):
         for thread_id in list(self.threads):
             await self._leave(thread_id)
         await self.hub.leave(user_group(self.user.pk), self)
+        if self.list_category is not False:
+            await self.hub.leave(LISTS_GROUP, self)
         for task in self.background:
             task.cancel()
 
@@ -120,6 +136,8 @@ class LiveConsumer(AsyncWebsocketConsumer):
             "subscribe": self._subscribe,
             "unsubscribe": self._unsubscribe,
             "typing": self._typing,
+            "watch_list": self._watch_list,
+            "unwatch_list": self._unwatch_list,
             "ping": self._ping,
         }.get(kind)
         if handler is None:
@@ -256,6 +274,46 @@ class LiveConsumer(AsyncWebsocketConsumer):
             },
         )
 
+    async def _watch_list(self, message):
+        category = message.get("category")
+        category = None if category is None else int(category)
+        if self.list_category is False:
+            await self.hub.join(LISTS_GROUP, self)
+        self.list_category = category
+        await self.send(text_data=make_frame("watching", {"category": category}))
+
+    async def _unwatch_list(self, message):
+        if self.list_category is not False:
+            self.list_category = False
+            await self.hub.leave(LISTS_GROUP, self)
+
+    async def _deliver_listed(self, message, outgoing):
+        """Relay a thread's list activity if the member may read the thread."""
+        if self.list_category is False or (
+            self.list_category is not None and message.get("category") != self.list_category
+        ):
+            return
+        thread_id = message["listed"]
+        readers = message.get("readers", 0)
+        known = self.listed.get(thread_id)
+        if known is not None and readers <= known[0]:
+            if known[1]:
+                await self.base_send(outgoing)
+            return
+        self._in_background(self._relay_listed(message, outgoing))
+
+    async def _relay_listed(self, message, outgoing):
+        thread_id, readers = message["listed"], message.get("readers", 0)
+        access = await self._thread_access(thread_id)
+        if len(self.listed) >= LISTED_REMEMBERED:
+            self.listed.clear()
+        # The change was committed before its event was sent: the answer holds
+        # for this version, and for a later one the database already had.
+        version = max(readers, access[1]) if access is not None else readers
+        self.listed[thread_id] = (version, access is not None)
+        if access is not None and self.list_category in (None, message.get("category")):
+            await self.base_send(outgoing)
+
     async def _ping(self, message):
         # Presence lasts as long as the socket; the ping keeps proxies from
         # closing a quiet connection.
@@ -269,6 +327,9 @@ class LiveConsumer(AsyncWebsocketConsumer):
             # Idle timeout, lifetime or IAM re-check due: look again, once.
             self.session_deadline = None
             self._in_background(self._session_reverify())
+        if message.get("group") == LISTS_GROUP:
+            await self._deliver_listed(message, outgoing)
+            return
         thread_id = message.get("thread")
         if message["type"] == "live.ephemeral":
             # Typing and presence: only on a subscription that is not being
@@ -333,6 +394,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
             return
         self.user = user
         self.display_name = user.public_name
+        self.listed.clear()
         for thread_id in list(self.threads):
             if thread_id in self.replaying:
                 continue

@@ -13,8 +13,10 @@ The log holds nothing the thread's page would no longer show:
   and sequence number, the post's id and number and ``"gone": true``; no text,
   no HTML, no author. The deletion or hiding itself is sent as a tombstone
   too. Showing a hidden post again publishes it anew as a ``post.edited``.
-- **Anonymisation** re-renders the stored frames of the member's posts, of the
-  posts that mention them and of the replies to them from the rewritten posts.
+- **No rendered text.** Frames carry ids, numbers and flags, never HTML or
+  words: each viewer's page fetches what changed from ``forum:thread_fragments``,
+  rendered for that viewer (their controls, language, dates and place names).
+- **Anonymisation** drops the HTML that frames stored by earlier versions carried.
 - **Readers.** Each live event carries, beside the frame, the thread's
   ``readers_version``; it is raised whenever who may read the thread may have
   changed (``thread_readers_changed``), so a socket re-checks the thread's
@@ -25,16 +27,21 @@ The log holds nothing the thread's page would no longer show:
   the command ``prune_events``). Sequence numbers have no gaps, so a client
   asking from before the oldest kept event is told to reload: a ``reload``
   frame instead of the events it missed.
+- **Lists.** A new thread, a reply or a change of a thread's state is also
+  sent to the thread lists (``LISTS_GROUP``) as ``thread.activity``: the
+  thread's id, its category and whether it is new. A socket watching a list
+  relays it only to a member who may read the thread (asked as for a
+  subscription, once per thread and ``readers_version``), so nobody learns
+  that a thread they may not read exists or moves.
 """
 
 import json
 from collections.abc import Iterable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.db.models import F, Q
-from django.template.loader import render_to_string
 from django.utils import timezone
 
 from forum.models import Post, Thread, ThreadEvent
@@ -45,9 +52,17 @@ POST_EDITED = "post.edited"
 POST_DELETED = "post.deleted"
 POST_REACTIONS = "post.reactions"
 THREAD_UPDATED = "thread.updated"
+POLL_CREATED = "poll.created"
+POLL_RESULTS = "poll.results"
 NOTIFICATION_COUNT = "notifications.count"
 ACCESS_CHANGED = "access.changed"
 RELOAD = "reload"
+THREAD_ACTIVITY = "thread.activity"
+
+# Every socket watching a thread list (the forum's index or a category) listens here.
+LISTS_GROUP = "forum.lists"
+# The thread events that change what a thread list shows.
+LIST_EVENTS = frozenset({POST_CREATED, THREAD_UPDATED})
 
 # What a tombstone keeps of a frame: which event of which thread, about which post.
 TOMBSTONE_KEYS = ("type", "thread", "seq", "post", "number")
@@ -58,7 +73,6 @@ __all__ = [
     "member_events_anonymise",
     "notify_count",
     "post_gone",
-    "post_html",
     "thread_event",
     "thread_group",
     "thread_readers_changed",
@@ -68,11 +82,6 @@ __all__ = [
 
 def thread_group(thread_id: int) -> str:
     return f"thread.{thread_id}"
-
-
-def post_html(post: Post) -> str:
-    """The post as every viewer sees it, rendered once from the page's own partial."""
-    return render_to_string("forum/thread_detail.html#post", {"post": post, "live": True})
 
 
 def thread_event(
@@ -97,6 +106,19 @@ def thread_event(
         seq=seq,
         readers=thread.readers_version,
     )
+    if event_type in LIST_EVENTS:
+        broadcast_on_commit(
+            LISTS_GROUP,
+            THREAD_ACTIVITY,
+            {
+                "thread": thread.pk,
+                "category": thread.category_id,
+                "new": event_type == POST_CREATED and payload.get("number") == 1,
+            },
+            listed=thread.pk,
+            category=thread.category_id,
+            readers=thread.readers_version,
+        )
     return seq
 
 
@@ -121,34 +143,30 @@ def post_gone(thread: Thread, event_type: str, post: Post) -> int:
 
 
 def member_events_anonymise(*, user_id: int, post_ids: Iterable[int]) -> int:
-    """Re-render the stored frames that could name an anonymised member; returns how many.
+    """Rewrite the stored frames that could name an anonymised member; returns how many.
 
     Called by ``accounts.services.member_anonymise`` once the posts are
-    rewritten: frames of the member's own posts, of ``post_ids`` (others' posts
-    that mentioned them) and of replies to the member's posts ("In reply to
-    <name>") get the HTML of the post as it is now; those of deleted or hidden
-    posts become tombstones.
+    rewritten. Frames carry ids only (each viewer fetches the post as they see
+    it, in their language), but frames stored before that carried the post's
+    HTML: it is dropped from frames of the member's own posts, of ``post_ids``
+    (others' posts that mentioned them) and of replies to the member's posts;
+    those of deleted or hidden posts become tombstones.
     """
     posts = {
         post.pk: post
         for post in Post.objects.filter(
             Q(author_id=user_id) | Q(pk__in=list(post_ids)) | Q(reply_to__author_id=user_id)
-        )
-        .select_related("author", "organisation", "reply_to", "reply_to__author")
-        .prefetch_related("attachments")
+        ).only("pk", "deleted_at", "is_hidden")
     }
     events = list(ThreadEvent.objects.filter(post_id__in=posts).only("pk", "post_id", "frame"))
-    rendered: dict[int, str] = {}
     for event in events:
-        post = posts[event.post_id]
+        # The filter above left out events without a post.
+        post = posts[event.post_id]  # type: ignore[index]
         if post.is_deleted or post.is_hidden:
             event.frame = _tombstone(event.frame)
             continue
         body = json.loads(event.frame)
-        if "html" in body:
-            if post.pk not in rendered:
-                rendered[post.pk] = post_html(post)
-            body["html"] = rendered[post.pk]
+        if body.pop("html", None) is not None:
             event.frame = json.dumps(body)
     ThreadEvent.objects.bulk_update(events, ["frame"], batch_size=500)
     return len(events)
@@ -186,7 +204,7 @@ def category_readers_changed(category_id: int) -> None:
         )
 
 
-def event_log_prune(*, now=None) -> int:
+def event_log_prune(*, now: datetime | None = None) -> int:
     """Delete the events older than ``EVENT_RETENTION_SECONDS``; returns how many.
 
     A client that asks from before the oldest kept event is told to reload

@@ -1,10 +1,12 @@
 from django import forms
+from django.utils.functional import lazy
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 from accounts.models import Organisation, Role
-from forum.models import Publicity, ReactionKind
+from forum.models import Poll, Publicity, ReactionKind, TrackingLevel
 from forum.services import MAX_POST_LENGTH
+from forum.services.attachments import MAX_ATTACHMENTS
 from frontend.forms import MAX_ID, IdMultipleChoiceField
 
 
@@ -30,6 +32,39 @@ class AudienceFields(forms.Form):
     )
 
 
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one field, as Django's documentation shows it."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        single = super().clean
+        if isinstance(data, list | tuple):
+            return [single(item, initial) for item in data if item]
+        return [single(data, initial)] if data else []
+
+
+def _attachment_help() -> str:
+    return gettext(
+        "Images, PDF or office documents, at most %(count)d. You can also drop "
+        "files here or paste pictures into the message."
+    ) % {"count": MAX_ATTACHMENTS}
+
+
+def attachment_field() -> MultipleFileField:
+    return MultipleFileField(
+        label=_("Attachments"),
+        required=False,
+        help_text=lazy(_attachment_help, str)(),
+    )
+
+
 class PostForm(forms.Form):
     body = forms.CharField(
         label=_("Your message"),
@@ -40,9 +75,7 @@ class PostForm(forms.Form):
     reply_to = forms.IntegerField(
         required=False, min_value=1, max_value=MAX_ID, widget=forms.HiddenInput
     )
-    attachment = forms.FileField(
-        label=_("Attachment"), required=False, help_text=_("Images, PDF or office documents.")
-    )
+    attachment = attachment_field()
 
 
 class ThreadForm(AudienceFields):
@@ -57,9 +90,7 @@ class ThreadForm(AudienceFields):
         label=_("Tags"), max_length=300, required=False, help_text=_("Separated by commas.")
     )
     publicity = forms.ChoiceField(label=_("Publicity"), choices=Publicity)
-    attachment = forms.FileField(
-        label=_("Attachment"), required=False, help_text=_("Images, PDF or office documents.")
-    )
+    attachment = attachment_field()
 
     field_order = [
         "title",
@@ -77,6 +108,44 @@ class ThreadForm(AudienceFields):
 
 class ReactionForm(forms.Form):
     kind = forms.ChoiceField(choices=ReactionKind)
+
+
+class TrackingForm(forms.Form):
+    level = forms.ChoiceField(choices=TrackingLevel.choices)
+
+
+# What each level means, in the words the control shows beside it.
+TRACKING_HELP = {
+    "thread": {
+        TrackingLevel.WATCHING: _("You are notified of every new post."),
+        TrackingLevel.TRACKING: _(
+            "You are notified when someone mentions you or replies to you, and thread lists "
+            "show how many posts are new."
+        ),
+        TrackingLevel.NORMAL: _("You are notified when someone mentions you or replies to you."),
+        TrackingLevel.MUTED: _(
+            "You are never notified, and the forum's front page leaves the thread out."
+        ),
+    },
+    "category": {
+        TrackingLevel.WATCHING: _("You are notified of every new thread and every new post."),
+        TrackingLevel.TRACKING: _(
+            "You are notified when someone mentions you or replies to you, and thread lists "
+            "show how many posts are new."
+        ),
+        TrackingLevel.NORMAL: _("You are notified when someone mentions you or replies to you."),
+        TrackingLevel.MUTED: _(
+            "You are never notified of its threads, and the forum's front page leaves them out."
+        ),
+    },
+}
+
+
+def tracking_choices(on: str) -> list[tuple[str, str, str]]:
+    """The levels as the control lists them: value, name and what it means."""
+    return [
+        (level.value, str(level.label), str(TRACKING_HELP[on][level])) for level in TrackingLevel
+    ]
 
 
 class FlagForm(forms.Form):
@@ -100,3 +169,33 @@ class AudienceForm(AudienceFields, ConfirmWidenField):
     publicity = forms.ChoiceField(label=_("Publicity"), choices=Publicity)
 
     field_order = ["publicity", "audience_organisations", "audience_roles", "confirm_widen"]
+
+
+class PollForm(forms.Form):
+    question = forms.CharField(label=_("Question"), max_length=300)
+    options = forms.CharField(
+        label=_("Choices"),
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=_("One choice a line, at least two."),
+        max_length=5000,
+    )
+    kind = forms.ChoiceField(label=_("Answers"), choices=Poll.Kind, initial=Poll.Kind.SINGLE)
+    voters = forms.ChoiceField(
+        label=_("Who answers"), choices=Poll.Voters, initial=Poll.Voters.PERSON
+    )
+    results = forms.ChoiceField(label=_("Results"), choices=Poll.Results, initial=Poll.Results.LIVE)
+    opens_at = forms.DateTimeField(
+        label=_("Opens"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        help_text=_("Empty: at once."),
+    )
+    closes_at = forms.DateTimeField(
+        label=_("Closes"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        help_text=_("Empty: open until further notice."),
+    )
+
+    def clean_options(self) -> list[str]:
+        return [line.strip() for line in self.cleaned_data["options"].splitlines() if line.strip()]

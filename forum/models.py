@@ -229,7 +229,7 @@ class Post(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["thread", "number"], name="post_number_unique")
         ]
-        verbose_name = _("post")
+        verbose_name = pgettext_lazy("noun: a forum post", "post")
         verbose_name_plural = _("posts")
 
     def __str__(self) -> str:
@@ -314,6 +314,9 @@ class Attachment(models.Model):
     original_name = models.CharField(max_length=200)
     content_type = models.CharField(max_length=100)
     size = models.PositiveIntegerField()
+    # A small WebP of an image attachment (downloads.thumbnails), served through
+    # the same read rule as the file.
+    thumbnail = models.FileField(upload_to=RandomName("thumbnails"), max_length=300, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     def __str__(self) -> str:
@@ -322,24 +325,44 @@ class Attachment(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("forum:attachment_download", args=[self.token])
 
+    def get_thumbnail_url(self) -> str:
+        return reverse("forum:attachment_thumbnail", args=[self.token])
+
     @property
     def is_image(self) -> bool:
         return self.content_type in INLINE_TYPES
 
 
 class Draft(models.Model):
-    """What a member is writing, kept on the server while they write."""
+    """What a member is writing, kept on the server while they write.
+
+    A reply's draft names its thread; a new thread's draft (one per member)
+    names no thread but the category chosen so far and the title.
+    """
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    thread = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="+")
+    thread = models.ForeignKey(
+        Thread, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    category = models.ForeignKey(
+        Category, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    title = models.CharField(max_length=200, blank=True)
     body = models.TextField(blank=True)
     updated_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["user", "thread"], name="draft_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "thread"], name="draft_unique"),
+            models.UniqueConstraint(
+                fields=["user"],
+                condition=models.Q(thread__isnull=True),
+                name="draft_new_thread_unique",
+            ),
+        ]
 
     def __str__(self) -> str:
-        return f"draft of {self.user} in {self.thread}"
+        return f"draft of {self.user} in {self.thread or 'a new thread'}"
 
 
 class ThreadEvent(models.Model):
@@ -380,8 +403,28 @@ class ReadState(models.Model):
         return f"{self.user} read {self.thread} to #{self.last_read_number}"
 
 
+class TrackingLevel(models.TextChoices):
+    """How closely a member follows a thread or a category, as in Discourse.
+
+    A thread's own level wins over its category's; without either it is normal.
+    """
+
+    WATCHING = "watching", pgettext_lazy("tracking level", "Watching")
+    TRACKING = "tracking", pgettext_lazy("tracking level", "Tracking")
+    NORMAL = "normal", pgettext_lazy("tracking level", "Normal")
+    MUTED = "muted", pgettext_lazy("tracking level", "Muted")
+
+
 class Watch(models.Model):
+    """A member's tracking level on one thread or one category."""
+
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    level = models.CharField(
+        pgettext_lazy("how closely a member follows a thread", "notification level"),
+        max_length=10,
+        choices=TrackingLevel,
+        default=TrackingLevel.WATCHING,
+    )
     thread = models.ForeignKey(
         Thread, on_delete=models.CASCADE, null=True, blank=True, related_name="watches"
     )
@@ -400,48 +443,7 @@ class Watch(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.user} watches {self.thread or self.category}"
-
-
-# All an e-mail (or a notification its reader may no longer follow) says of a
-# confidential thread: no title, no text, only the link.
-CONFIDENTIAL_NOTIFICATION_TEXT = _("New post in a confidential thread")
-
-
-class Notification(models.Model):
-    class Kind(models.TextChoices):
-        REPLY = "reply", _("New post in a thread you watch")
-        MENTION = "mention", _("You were mentioned")
-        ORGANISATION_MENTION = "organisation_mention", _("Your organisation was mentioned")
-        QUOTE = "quote", _("Your post was quoted")
-        NEW_THREAD = "new_thread", _("New thread in a category you watch")
-        NEED_STATUS = "need_status", _("Status of a need changed")
-        NEED_DECISION = "need_decision", _("Decision on a need")
-
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
-    )
-    kind = models.CharField(max_length=32, choices=Kind)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
-    )
-    thread = models.ForeignKey(Thread, on_delete=models.CASCADE, null=True, related_name="+")
-    post = models.ForeignKey(Post, on_delete=models.CASCADE, null=True, related_name="+")
-    need = models.ForeignKey(
-        "needs_registry.Need", on_delete=models.CASCADE, null=True, related_name="+"
-    )
-    text = models.CharField(max_length=300)
-    url = models.CharField(max_length=300)
-    created_at = models.DateTimeField(default=timezone.now)
-    read_at = models.DateTimeField(null=True, blank=True)
-    emailed_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["user", "read_at"], name="notification_unread")]
-
-    def __str__(self) -> str:
-        return self.text
+        return f"{self.user}: {self.level} {self.thread or self.category}"
 
 
 class Flag(models.Model):
@@ -467,3 +469,85 @@ class Flag(models.Model):
 
     def __str__(self) -> str:
         return f"{self.post}: {self.reason}"
+
+
+class Poll(models.Model):
+    """A question put to a thread's readers: answered by each person, or once per city
+    (by its ICT lead or their substitute, as the registry's city votes are)."""
+
+    class Kind(models.TextChoices):
+        SINGLE = "single", _("One choice")
+        MULTIPLE = "multiple", _("Several choices")
+
+    class Voters(models.TextChoices):
+        PERSON = "person", _("Each member answers")
+        CITY = "city", _("One answer per city (its ICT lead or substitute)")
+
+    class Results(models.TextChoices):
+        LIVE = "live", _("Shown all the time")
+        AFTER_CLOSE = "after_close", _("Shown once the poll has closed")
+
+    thread = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="polls")
+    question = models.CharField(_("question"), max_length=300)
+    kind = models.CharField(_("answers"), max_length=16, choices=Kind, default=Kind.SINGLE)
+    voters = models.CharField(
+        _("who answers"), max_length=16, choices=Voters, default=Voters.PERSON
+    )
+    results = models.CharField(_("results"), max_length=16, choices=Results, default=Results.LIVE)
+    opens_at = models.DateTimeField(_("opens"), default=timezone.now)
+    closes_at = models.DateTimeField(_("closes"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("poll")
+        verbose_name_plural = _("polls")
+
+    def __str__(self) -> str:
+        return self.question
+
+    def is_open(self, now=None) -> bool:
+        now = now or timezone.now()
+        return self.opens_at <= now and (self.closes_at is None or now < self.closes_at)
+
+    def is_closed(self, now=None) -> bool:
+        return self.closes_at is not None and (now or timezone.now()) >= self.closes_at
+
+    @property
+    def shows_results(self) -> bool:
+        return self.results == self.Results.LIVE or self.is_closed()
+
+
+class PollOption(models.Model):
+    poll = models.ForeignKey(Poll, on_delete=models.CASCADE, related_name="options")
+    text = models.CharField(max_length=200)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return self.text
+
+
+class PollBallot(models.Model):
+    """One answer: a person's, or their city's (``voter`` is ``user:<id>`` or ``org:<id>``,
+    unique per poll, so a city answers once whoever of its leads sends it)."""
+
+    poll = models.ForeignKey(Poll, on_delete=models.CASCADE, related_name="ballots")
+    voter = models.CharField(max_length=40)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    options = models.ManyToManyField(PollOption, related_name="ballots")
+    cast_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["poll", "voter"], name="poll_ballot_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.voter} in {self.poll_id}"

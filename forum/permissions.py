@@ -37,16 +37,21 @@ audience; what the back office (Wagtail and Django admin) changes is written
 to the audit log.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.db.models import Q
 
 from accounts.models import Role, User
-from forum.models import Attachment, Category, Post, Publicity, Thread
+from forum.models import Attachment, Category, Poll, Post, Publicity, Thread
 
 # The audience key of "everyone who may read the thread's (restricted) category".
 CATEGORY_READERS = "category"
-PUBLICITY_RANK = {Publicity.PUBLIC: 0, Publicity.INTERNAL: 1, Publicity.CONFIDENTIAL: 2}
+PUBLICITY_RANK: dict[str, int] = {
+    Publicity.PUBLIC: 0,
+    Publicity.INTERNAL: 1,
+    Publicity.CONFIDENTIAL: 2,
+}
 
 
 def is_member(user: User) -> bool:
@@ -109,7 +114,7 @@ def can_read_post(user: User, post: Post) -> bool:
 def can_read_attachment(user: User, attachment: Attachment) -> bool:
     """An attachment is read with its post: never once the post is deleted or hidden,
     nor by anyone who may not (or may no longer) read the post's thread."""
-    return attachment.post_id is not None and can_read_post(user, attachment.post)
+    return attachment.post is not None and can_read_post(user, attachment.post)
 
 
 def _category_access(user: User) -> tuple[list[int], list[int]]:
@@ -123,7 +128,8 @@ def _category_access(user: User) -> tuple[list[int], list[int]]:
         ]
         cached = ([c.pk for c in categories], [c.pk for c in categories if c.is_restricted])
         if user.is_authenticated:
-            user._category_access = cached
+            # Cached on the user object for the rest of the request; the model has no such field.
+            user._category_access = cached  # type: ignore[attr-defined]
     return cached
 
 
@@ -135,7 +141,7 @@ def readable_category_ids(user: User) -> list[int]:
 def readable_thread_filter(user: User, prefix: str = "") -> Q:
     """``can_read_thread`` as a Q on threads (or on a relation to them, via ``prefix``)."""
 
-    def q(**lookups) -> Q:
+    def q(**lookups: object) -> Q:
         return Q(**{f"{prefix}{name}": value for name, value in lookups.items()})
 
     readable, restricted = _category_access(user)
@@ -149,11 +155,13 @@ def readable_thread_filter(user: User, prefix: str = "") -> Q:
     return condition
 
 
-def _audience_filter(user: User, q, restricted_category_ids: list[int]) -> Q:
+def _audience_filter(user: User, q: Callable[..., Q], restricted_category_ids: list[int]) -> Q:
     """``in_audience`` in SQL; mirrors ``audience_keys`` case by case."""
     through = Thread.audience_organisations.through
     with_organisations = through.objects.values("thread_id")
-    named = q(pk__in=with_organisations.filter(organisation_id=user.organisation_id))
+    # Only members get here, and a member always has an organisation.
+    organisation_id = user.organisation_id or 0
+    named = q(pk__in=with_organisations.filter(organisation_id=organisation_id))
     for role in sorted(user.role_set):
         if user.has_role(role):
             # SQLite has no JSON containment; a role is a slug, so its quoted
@@ -162,7 +170,7 @@ def _audience_filter(user: User, q, restricted_category_ids: list[int]) -> Q:
     inherited = (
         q(audience_roles=[])
         & ~q(pk__in=with_organisations)
-        & (q(category_id__in=restricted_category_ids) | q(organisation_id=user.organisation_id))
+        & (q(category_id__in=restricted_category_ids) | q(organisation_id=organisation_id))
     )
     return q(author_id=user.pk) | named | inherited
 
@@ -243,7 +251,7 @@ class Audience:
     publicity: str
     keys: frozenset[str]
 
-    def describe(self) -> dict:
+    def describe(self) -> dict[str, object]:
         """For the audit log."""
         return {
             "category": self.category,
@@ -264,7 +272,7 @@ def audience_of(thread: Thread) -> Audience:
     )
 
 
-def _not_wider(new: frozenset, old: frozenset) -> bool:
+def _not_wider(new: frozenset[object], old: frozenset[object]) -> bool:
     """An empty restriction lets everyone in."""
     return not old or bool(new and new <= old)
 
@@ -285,3 +293,99 @@ def widens(before: Audience, after: Audience) -> bool:
         # Everyone who reads the (not widened) category read it before.
         return False
     return not after.keys <= before.keys
+
+
+@dataclass(frozen=True)
+class ThreadAbilities:
+    """What a viewer may do in a thread, asked once per page and shared by its posts."""
+
+    read: bool
+    member: bool
+    post: bool
+    moderate: bool
+    mark_solution: bool
+
+
+def thread_abilities(user: User, thread: Thread) -> ThreadAbilities:
+    read = can_read_thread(user, thread)
+    member = read and is_member(user)
+    return ThreadAbilities(
+        read=read,
+        member=member,
+        post=member and can_post(user, thread),
+        moderate=member and can_moderate_thread(user, thread),
+        mark_solution=member and can_mark_solution(user, thread),
+    )
+
+
+@dataclass(frozen=True)
+class PostActions:
+    """The controls a viewer gets on one post: the server's answer, shown as it is.
+
+    The page, the per-post fragment of live updates and the tests all read this;
+    templates and JavaScript never repeat the rules.
+    """
+
+    reply: bool = False
+    react: bool = False
+    edit: bool = False
+    delete: bool = False
+    flag: bool = False
+    mark_solution: bool = False
+    unmark_solution: bool = False
+    hide: bool = False
+    show: bool = False
+
+    @property
+    def secondary(self) -> bool:
+        """Anything for the post's "more actions" menu."""
+        return any(
+            (self.edit, self.delete, self.flag, self.mark_solution, self.unmark_solution)
+        ) or (self.hide or self.show)
+
+    @property
+    def kind(self) -> str:
+        """A short key naming this set of actions (for caching the rendered controls)."""
+        return "".join("1" if getattr(self, name) else "0" for name in self.__dataclass_fields__)
+
+
+def post_actions(
+    user: User, post: Post, thread: Thread | None = None, abilities: ThreadAbilities | None = None
+) -> PostActions:
+    """The actions ``user`` may take on ``post``; agrees with ``can_edit_post``,
+    ``can_delete_post``, ``can_flag``, ``can_react`` and ``can_mark_solution``.
+
+    ``abilities`` (from ``thread_abilities``) lets a page of posts ask the
+    thread-wide rules once.
+    """
+    thread = thread or post.thread
+    able = abilities or thread_abilities(user, thread)
+    if not able.member or post.is_deleted:
+        return PostActions()
+    shown = not post.is_hidden
+    own = post.author_id == user.pk
+    authority = own or able.moderate
+    solution = thread.solution_id == post.pk
+    return PostActions(
+        reply=able.post and shown,
+        react=shown,
+        edit=authority and shown,
+        delete=authority,
+        flag=shown and not own,
+        mark_solution=able.mark_solution and shown and post.number > 1 and not solution,
+        unmark_solution=able.mark_solution and solution,
+        hide=able.moderate and shown,
+        show=able.moderate and not shown,
+    )
+
+
+def can_add_poll(user: User, thread: Thread) -> bool:
+    """The thread's author and its moderators, while they may post in it."""
+    if not can_post(user, thread):
+        return False
+    return thread.author_id == user.pk or can_moderate_thread(user, thread)
+
+
+def can_export_poll(user: User, poll: Poll) -> bool:
+    """Whoever reads the thread, once the poll shows its results."""
+    return is_member(user) and can_read_thread(user, poll.thread) and poll.shows_results

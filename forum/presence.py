@@ -35,12 +35,12 @@ class ThreadPresence:
     def __init__(self, server_id: str):
         self.server_id = server_id
         # thread id -> user id -> [name, sockets of that user here]
-        self.viewers: dict[int, dict[int, list]] = {}
+        self.viewers: dict[int, dict[int, list[Any]]] = {}
         self.categories: dict[int, int] = {}
         self.dirty: set[int] = set()
         self.last_announced = -ANNOUNCE_INTERVAL
-        self.announcer: asyncio.Task | None = None
-        self.refresher: asyncio.Task | None = None
+        self.announcer: asyncio.Task[None] | None = None
+        self.refresher: asyncio.Task[None] | None = None
 
     def joined(self, thread_id: int, category_id: int, user_id: int, name: str) -> None:
         users = self.viewers.setdefault(thread_id, {})

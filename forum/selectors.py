@@ -2,7 +2,9 @@
 
 from django.core.paginator import Page, Paginator
 from django.db.models import (
+    CharField,
     Count,
+    F,
     IntegerField,
     OuterRef,
     Prefetch,
@@ -16,21 +18,26 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 
 from accounts.models import Role, User
-from forum import permissions
+from forum import mentions, permissions
+from forum.markdown import render as render_markdown
 from forum.models import (
-    CONFIDENTIAL_NOTIFICATION_TEXT,
+    REACTION_SYMBOLS,
     Attachment,
     Category,
     Draft,
     Flag,
-    Notification,
+    Poll,
+    PollBallot,
     Post,
     Reaction,
+    ReactionKind,
     ReadState,
     Thread,
     ThreadEvent,
+    TrackingLevel,
     Watch,
 )
+from needs_registry.permissions import acts_for_city
 
 THREADS_PER_PAGE = 30
 POSTS_PER_PAGE = 50
@@ -83,9 +90,18 @@ def _threads_for(viewer: User) -> QuerySet[Thread]:
         last_read = ReadState.objects.filter(thread=OuterRef("pk"), user=viewer).values(
             "last_read_number"
         )[:1]
+        own = Watch.objects.filter(thread=OuterRef("pk"), user=viewer).values("level")[:1]
+        by_category = Watch.objects.filter(category=OuterRef("category_id"), user=viewer).values(
+            "level"
+        )[:1]
         threads = threads.annotate(
-            last_read_number=Coalesce(Subquery(last_read, output_field=IntegerField()), Value(-1))
-        )
+            last_read_number=Coalesce(Subquery(last_read, output_field=IntegerField()), Value(-1)),
+            tracking_level=Coalesce(
+                Subquery(own, output_field=CharField()),
+                Subquery(by_category, output_field=CharField()),
+                Value(TrackingLevel.NORMAL.value),
+            ),
+        ).annotate(new_post_count=F("last_post_number") - F("last_read_number"))
     return threads
 
 
@@ -95,6 +111,10 @@ def thread_list(
     threads = _threads_for(viewer)
     if category is not None:
         threads = threads.filter(category=category)
+    elif viewer.is_authenticated:
+        # The forum's front page leaves out what the member muted, as Discourse's
+        # "latest" does; the category's own page still lists it, marked.
+        threads = threads.exclude(tracking_level=TrackingLevel.MUTED)
     if tag:
         threads = threads.filter(tags__name__iexact=tag)
     threads = threads.order_by("-is_pinned", "-last_activity_at", "-id")
@@ -103,7 +123,10 @@ def thread_list(
 
 
 def thread_list_latest(*, viewer: User, limit: int = 5) -> list[Thread]:
-    return list(_threads_for(viewer).order_by("-last_activity_at", "-id")[:limit])
+    threads = _threads_for(viewer)
+    if viewer.is_authenticated:
+        threads = threads.exclude(tracking_level=TrackingLevel.MUTED)
+    return list(threads.order_by("-last_activity_at", "-id")[:limit])
 
 
 def thread_get_for_viewer(*, viewer: User, pk: int) -> Thread:
@@ -168,29 +191,106 @@ def _thread_for_viewer(threads, *, viewer: User, pk: int) -> Thread:
     return thread
 
 
-def post_page(*, viewer: User, thread: Thread, page: int | str = 1) -> Page:
-    """One page of a thread's posts, with everything a post shows, in constant queries."""
-    posts = (
-        Post.objects.filter(thread=thread)
-        .select_related(
+REACTORS_NAMED = 10  # names in a reaction's "who reacted"; the rest are counted
+
+
+def _posts_shown() -> QuerySet[Post]:
+    """Posts with everything the post partial shows, in a constant number of queries."""
+    return (
+        Post.objects.select_related(
             "author", "author__organisation", "organisation", "reply_to", "reply_to__author"
         )
-        .prefetch_related("attachments")
-        .annotate(revision_count=Count("revisions"))
-        .order_by("number")
-    )
-    if viewer.is_authenticated:
-        posts = posts.prefetch_related(
+        .prefetch_related(
+            "attachments",
             Prefetch(
                 "reactions",
-                queryset=Reaction.objects.filter(user=viewer),
-                to_attr="viewer_reactions",
-            )
+                queryset=Reaction.objects.select_related("user").order_by("created_at", "pk"),
+            ),
         )
+        .annotate(revision_count=Count("revisions"))
+    )
+
+
+def reaction_summary(*, viewer: User, post: Post) -> list[dict]:
+    """The post's reactions as the page shows them: emoji, count, who, and the viewer's own.
+
+    Reads the prefetched ``post.reactions``; one entry per kind someone chose,
+    in the order of ``ReactionKind``.
+    """
+    by_kind: dict[str, list[Reaction]] = {}
+    for reaction in post.reactions.all():
+        by_kind.setdefault(reaction.kind, []).append(reaction)
+    summary = []
+    for kind, label in ReactionKind.choices:
+        reactions = by_kind.get(kind)
+        if not reactions:
+            continue
+        names = [r.user.public_name for r in reactions[:REACTORS_NAMED]]
+        summary.append(
+            {
+                "kind": kind,
+                "label": label,
+                "symbol": REACTION_SYMBOLS[kind],
+                "count": len(reactions),
+                "names": names,
+                "others": len(reactions) - len(names),
+                "mine": viewer.is_authenticated and any(r.user_id == viewer.pk for r in reactions),
+            }
+        )
+    return summary
+
+
+def reaction_choices(*, viewer: User, post: Post) -> list[dict]:
+    """Every reaction the viewer may give, marked when the viewer has given it."""
+    mine = {r.kind for r in post.reactions.all() if r.user_id == viewer.pk}
+    return [
+        {"kind": kind, "label": label, "symbol": REACTION_SYMBOLS[kind], "mine": kind in mine}
+        for kind, label in ReactionKind.choices
+    ]
+
+
+def _decorate(
+    posts: list[Post], *, viewer: User, thread: Thread, abilities: permissions.ThreadAbilities
+) -> list[Post]:
+    """Give each post the viewer's actions and its reactions, for the post partial."""
+    for post in posts:
+        post.thread = thread
+        post.actions = permissions.post_actions(viewer, post, thread, abilities)
+        post.reaction_list = reaction_summary(viewer=viewer, post=post)
+        if post.actions.react:
+            post.reaction_choices = reaction_choices(viewer=viewer, post=post)
+    return posts
+
+
+def post_page(*, viewer: User, thread: Thread, page: int | str = 1) -> Page:
+    """One page of a thread's posts, with everything a post shows and the viewer's
+    actions on each, in constant queries."""
+    posts = _posts_shown().filter(thread=thread).order_by("number")
     paginator = Paginator(posts, POSTS_PER_PAGE)
     if page == "last":
         page = paginator.num_pages
-    return paginator.get_page(page)
+    result = paginator.get_page(page)
+    result.object_list = _decorate(
+        list(result.object_list),
+        viewer=viewer,
+        thread=thread,
+        abilities=permissions.thread_abilities(viewer, thread),
+    )
+    return result
+
+
+def posts_get_for_fragments(
+    *, viewer: User, thread: Thread, ids: list[int], after: int | None = None
+) -> list[Post]:
+    """Posts of a thread with the viewer's actions on each, for live updates: those
+    with the given ids and, with ``after``, those numbered after it (a page at most)."""
+    wanted = Q(pk__in=ids[:POSTS_PER_PAGE])
+    if after is not None:
+        wanted |= Q(number__gt=after)
+    posts = list(_posts_shown().filter(wanted, thread=thread).order_by("number")[:POSTS_PER_PAGE])
+    return _decorate(
+        posts, viewer=viewer, thread=thread, abilities=permissions.thread_abilities(viewer, thread)
+    )
 
 
 def page_of_post(*, post: Post) -> int:
@@ -223,6 +323,32 @@ def read_state_for(*, viewer: User, thread: Thread) -> int:
     return state.last_read_number if state else 0
 
 
+def post_preview(*, body: str) -> str:
+    """``body`` rendered as a post would be: Markdown, mentions linked, sanitised."""
+    return render_markdown(body, mentions.resolve).html
+
+
+def categories_for_new_thread(*, viewer: User) -> list[Category]:
+    """The categories where the viewer may start a thread, in the index's order."""
+    return [c for c in category_list(viewer=viewer) if permissions.can_start_thread(viewer, c)]
+
+
+def category_for_new_thread_draft(*, viewer: User, pk) -> Category | None:
+    """The category a new thread's draft names: one where the viewer may start threads."""
+    try:
+        category = Category.objects.prefetch_related("read_organisations").get(pk=pk)
+    except (Category.DoesNotExist, ValueError, TypeError):
+        return None
+    return category if permissions.can_start_thread(viewer, category) else None
+
+
+def thread_draft_for(*, viewer: User) -> Draft | None:
+    """The member's draft of a new thread, if they keep one."""
+    if not viewer.is_authenticated:
+        return None
+    return Draft.objects.filter(user=viewer, thread__isnull=True).first()
+
+
 def draft_for(*, viewer: User, thread: Thread) -> str:
     if not viewer.is_authenticated:
         return ""
@@ -230,12 +356,21 @@ def draft_for(*, viewer: User, thread: Thread) -> str:
     return draft.body if draft else ""
 
 
-def is_watching(
+def tracking_level_for(
     *, viewer: User, thread: Thread | None = None, category: Category | None = None
-) -> bool:
+) -> str:
+    """The member's tracking level on a thread (its own, else its category's) or
+    on a category; normal when they chose none. One query."""
     if not viewer.is_authenticated:
-        return False
-    return Watch.objects.filter(user=viewer, thread=thread, category=category).exists()
+        return TrackingLevel.NORMAL
+    if thread is not None:
+        rows = Watch.objects.filter(
+            Q(thread=thread) | Q(category_id=thread.category_id), user=viewer
+        ).order_by("thread_id")
+    else:
+        rows = Watch.objects.filter(user=viewer, category=category)
+    levels = [row.level for row in rows]
+    return levels[-1] if levels else TrackingLevel.NORMAL
 
 
 def events_after(*, thread: Thread, seq: int, limit: int = 500) -> list[tuple[int, str]] | None:
@@ -259,25 +394,6 @@ def events_after(*, thread: Thread, seq: int, limit: int = 500) -> list[tuple[in
     return frames
 
 
-def notification_unread_count(*, user: User) -> int:
-    return Notification.objects.filter(user=user, read_at__isnull=True).count()
-
-
-def notification_list(*, user: User, limit: int = 100) -> list[Notification]:
-    """The member's notifications; one about a thread they may no longer read keeps no title."""
-    notifications = list(
-        Notification.objects.filter(user=user)
-        .select_related("actor", "actor__organisation", "thread", "thread__category")
-        .prefetch_related("thread__audience_organisations", "thread__category__read_organisations")
-        .order_by("-created_at", "-id")[:limit]
-    )
-    for notification in notifications:
-        thread = notification.thread
-        if thread is not None and not permissions.can_read_thread(user, thread):
-            notification.text = str(CONFIDENTIAL_NOTIFICATION_TEXT)
-    return notifications
-
-
 def flag_queue(*, viewer: User) -> list[Flag]:
     """Open flags on posts of threads the moderator may read: least privilege."""
     if not permissions.can_moderate(viewer):
@@ -287,6 +403,18 @@ def flag_queue(*, viewer: User) -> list[Flag]:
         .filter(permissions.readable_thread_filter(viewer, prefix="post__thread__"))
         .select_related("post", "post__thread", "post__author", "user")
         .order_by("created_at")
+    )
+
+
+def open_flag_count(*, viewer: User) -> int | None:
+    """How many open flags the moderation queue shows the viewer; None for a
+    viewer who is no moderator (the navigation then offers no queue)."""
+    if not permissions.can_moderate(viewer):
+        return None
+    return (
+        Flag.objects.filter(resolved_at__isnull=True)
+        .filter(permissions.readable_thread_filter(viewer, prefix="post__thread__"))
+        .count()
     )
 
 
@@ -355,3 +483,118 @@ def first_post_body(*, thread: Thread) -> str:
     if post is None or post.is_hidden or post.is_deleted:
         return ""
     return post.body
+
+
+def poll_results(*, poll: Poll) -> dict:
+    """Counts per choice and, in a per-city poll, the cities that answered; the same for
+    every viewer (so it is rendered once for a live frame). Two queries."""
+    ballots = list(
+        PollBallot.objects.filter(poll=poll)
+        .select_related("organisation")
+        .prefetch_related("options")
+        .order_by("organisation__name_fi", "cast_at")
+    )
+    counts: dict[int, int] = {}
+    for ballot in ballots:
+        for option in ballot.options.all():
+            counts[option.pk] = counts.get(option.pk, 0) + 1
+    total = len(ballots)
+    options = [
+        {
+            "option": option,
+            "count": counts.get(option.pk, 0),
+            "percent": round(100 * counts.get(option.pk, 0) / total) if total else 0,
+        }
+        for option in poll.options.all()
+    ]
+    cities = [
+        {"name": b.organisation.name, "choices": [o.text for o in b.options.all()]}
+        for b in ballots
+        if b.organisation is not None
+    ]
+    return {"total": total, "options": options, "cities": cities}
+
+
+def polls_for_thread(*, viewer: User, thread: Thread) -> list[Poll]:
+    """The thread's polls with what this viewer sees of each: the results (when they
+    are shown), their own (or their city's) answer, and whether they may answer."""
+    polls = list(Poll.objects.filter(thread=thread).prefetch_related("options"))
+    if not polls:
+        return polls
+    voters = []
+    if permissions.is_member(viewer):
+        voters = [f"user:{viewer.pk}", f"org:{viewer.organisation_id}"]
+    ballots = {
+        (b.poll_id, b.voter): b
+        for b in PollBallot.objects.filter(poll__in=polls, voter__in=voters)
+        .select_related("user")
+        .prefetch_related("options")
+    }
+    city_voter = permissions.is_member(viewer) and acts_for_city(viewer)
+    for poll in polls:
+        poll.thread = thread
+        key = (
+            f"org:{viewer.organisation_id}"
+            if poll.voters == Poll.Voters.CITY
+            else f"user:{viewer.pk}"
+        )
+        ballot = ballots.get((poll.pk, key)) if voters else None
+        poll.viewer_ballot = ballot
+        poll.viewer_choice_ids = {o.pk for o in ballot.options.all()} if ballot else set()
+        poll.answered_by_other = ballot is not None and ballot.user_id != viewer.pk
+        poll.may_vote = (
+            permissions.is_member(viewer)
+            and poll.is_open()
+            and (poll.voters == Poll.Voters.PERSON or city_voter)
+            and not poll.answered_by_other
+        )
+        poll.result_data = poll_results(poll=poll) if poll.shows_results else None
+    return polls
+
+
+def poll_results_in_thread(*, thread: Thread, pk: int) -> tuple[Poll, dict] | None:
+    """A poll of ``thread`` and its results, when its results are shown now; else ``None``.
+
+    For live updates: the caller has checked the viewer may read the thread.
+    """
+    poll = Poll.objects.filter(thread=thread, pk=pk).prefetch_related("options").first()
+    if poll is None or not poll.shows_results:
+        return None
+    return poll, poll_results(poll=poll)
+
+
+def poll_get_for_viewer(*, viewer: User, pk) -> Poll:
+    """A poll whose thread the viewer may read; 404 otherwise."""
+    try:
+        poll = Poll.objects.select_related("thread", "thread__category").get(pk=pk)
+    except (Poll.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+    if not permissions.can_read_thread(viewer, poll.thread):
+        raise Http404
+    return poll
+
+
+def poll_export_rows(*, poll: Poll) -> tuple[list[str], list[list]]:
+    """A poll's answers for a spreadsheet: per city (who answered, what) in a per-city
+    poll; per choice (how many) in a per-person poll, which names nobody."""
+    results = poll_results(poll=poll)
+    if poll.voters == Poll.Voters.CITY:
+        ballots = (
+            PollBallot.objects.filter(poll=poll)
+            .select_related("organisation", "user")
+            .prefetch_related("options")
+            .order_by("organisation__name_fi")
+        )
+        header = [_("City"), _("Answer"), _("Answered by"), _("Answered at")]
+        rows = [
+            [
+                b.organisation.name if b.organisation else "",
+                "; ".join(o.text for o in b.options.all()),
+                b.user.public_name,
+                b.cast_at.isoformat(timespec="minutes"),
+            ]
+            for b in ballots
+        ]
+        return header, rows
+    header = [_("Choice"), _("Answers"), _("Share (%)")]
+    return header, [[r["option"].text, r["count"], r["percent"]] for r in results["options"]]

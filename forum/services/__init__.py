@@ -21,20 +21,17 @@ from forum.services.moderation import (
     thread_moderate,
     thread_publicity_follow,
 )
-from forum.services.notifications import (
-    notification_create,
-    notifications_mark_read,
-    watch_set,
-)
+from forum.services.notifications import tracking_set
+from forum.services.polls import poll_create, poll_vote
 from forum.services.posts import (
     MAX_POST_LENGTH,
     draft_save,
     post_create,
     post_delete,
     post_edit,
-    post_html,
     reaction_toggle,
     thread_create,
+    thread_draft_save,
     thread_mark_read,
     thread_mark_solution,
 )
@@ -50,19 +47,19 @@ __all__ = [
     "draft_save",
     "flag_create",
     "flag_dismiss",
-    "notification_create",
-    "notifications_mark_read",
+    "poll_create",
+    "poll_vote",
     "post_create",
     "post_delete",
     "post_edit",
-    "post_html",
     "post_set_hidden",
     "reaction_toggle",
     "thread_audience_set",
     "thread_create",
+    "thread_draft_save",
     "thread_mark_read",
     "thread_mark_solution",
     "thread_moderate",
     "thread_publicity_follow",
-    "watch_set",
+    "tracking_set",
 ]

@@ -18,11 +18,14 @@ from forum.models import (
     Publicity,
     Thread,
 )
-from forum.services.posts import audience_clean, lock_thread, post_html
+from forum.services.notifications import flag_notifications
+from forum.services.posts import audience_clean, lock_thread
 from search.indexing import index_category_on_commit, index_on_commit, index_thread_on_commit
 
 
-def _moderation_audit(actor: User, target: str, summary: str, data: dict | None = None) -> None:
+def _moderation_audit(
+    actor: User, target: str, summary: str, data: dict[str, object] | None = None
+) -> None:
     audit_record(
         action=AuditEntry.Action.MODERATION,
         actor=actor,
@@ -60,7 +63,11 @@ def _refuse_unconfirmed_widening(
 
 @transaction.atomic
 def flag_create(*, actor: User, post: Post, reason: str) -> Flag:
-    """A member flags a post for the moderators."""
+    """A member flags a post for the moderators.
+
+    Writes one open ``Flag`` per member and post (flagging again changes
+    nothing) and notifies the moderators who may moderate the thread, once.
+    """
     if not permissions.can_flag(actor, post) or not permissions.can_read_thread(actor, post.thread):
         raise PermissionDenied
     reason = (reason or "").strip()
@@ -68,9 +75,11 @@ def flag_create(*, actor: User, post: Post, reason: str) -> Flag:
         raise ValidationError({"reason": _("Tell the moderators why.")})
     flag = Flag(post=post, user=actor, reason=reason[:500])
     flag.full_clean(validate_constraints=False)
-    flag, _created = Flag.objects.get_or_create(
+    flag, created = Flag.objects.get_or_create(
         post=post, user=actor, resolved_at=None, defaults={"reason": flag.reason}
     )
+    if created:
+        flag_notifications(actor=actor, post=post)
     return flag
 
 
@@ -95,9 +104,7 @@ def post_set_hidden(*, actor: User, post: Post, hidden: bool, reason: str = "") 
     if hidden:
         events.post_gone(thread, events.POST_EDITED, post)
     else:
-        events.thread_event(
-            thread, events.POST_EDITED, {"post": post.pk, "html": post_html(post)}, post=post
-        )
+        events.thread_event(thread, events.POST_EDITED, {"post": post.pk}, post=post)
     _moderation_audit(actor, f"post:{post.pk}", f"{'hid' if hidden else 'unhid'} post. {reason}")
     index_on_commit("post", post.pk)
     return post
@@ -191,7 +198,8 @@ def thread_publicity_follow(*, actor: User, thread: Thread, publicity: str) -> T
     Called by the needs registry's services when a need's publicity changes; they
     have checked the actor's right to change the need. A thread that belongs to no
     need is refused. Writes the thread, an audit entry, and refreshes the search
-    documents of the thread and its posts; open sockets on it check again.
+    documents of the thread and its posts; open sockets on it check again
+    and get ``thread.updated``.
     """
     thread = lock_thread(thread)
     if thread.need_id is None:
@@ -209,6 +217,7 @@ def thread_publicity_follow(*, actor: User, thread: Thread, publicity: str) -> T
         f"publicity {previous} -> {publicity} with need:{thread.need_id}",
     )
     _readers_changed(thread)
+    events.thread_event(thread, events.THREAD_UPDATED, {"publicity": thread.publicity})
     return thread
 
 
@@ -224,7 +233,8 @@ def thread_audience_set(
 ) -> Thread:
     """Change a thread's publicity class and (confidential) audience.
 
-    Its author or its moderators may. The actor stays in a confidential
+    Sends ``thread.updated`` (after the readers change, so sockets check again
+    first). Its author or its moderators may. The actor stays in a confidential
     audience they choose; a change that widens who may read the thread needs
     ``confirm_widen``. Every change is audited (MODERATION, with the audience
     before and after) and re-indexes the thread and all its posts.
@@ -252,7 +262,8 @@ def thread_audience_set(
     thread.full_clean()
     thread.save(update_fields=["publicity", "audience_roles"])
     thread.audience_organisations.set(organisations)
-    thread._prefetched_objects_cache = {}
+    # Forget the audience prefetched before the change, so the thread is rendered with the new one.
+    thread._prefetched_objects_cache = {}  # type: ignore[attr-defined]
     _moderation_audit(
         actor,
         f"thread:{thread.pk}",
@@ -260,6 +271,8 @@ def thread_audience_set(
         {"from": before.describe(), "to": after.describe(), "widened": widened},
     )
     _readers_changed(thread)
+    # The pages still open on it show the new publicity and audience.
+    events.thread_event(thread, events.THREAD_UPDATED, {"publicity": thread.publicity})
     return thread
 
 

@@ -1,86 +1,17 @@
-"""Notifications: in-app ones with their live unread counts, e-mail, and who follows what."""
+"""Who the forum notifies of a post, and who follows what."""
 
-from collections.abc import Iterable
-from functools import partial
-
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.db.models import Q
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from accounts.models import Organisation, User
-from forum import events, permissions
-from forum.models import (
-    CONFIDENTIAL_NOTIFICATION_TEXT,
-    Category,
-    Notification,
-    Post,
-    Thread,
-    Watch,
-)
-from forum.tasks import send_notification_email
-
-
-def notify(
-    *,
-    users: Iterable[User],
-    kind: str,
-    actor: User | None,
-    text: str,
-    url: str,
-    thread: Thread | None = None,
-    post: Post | None = None,
-    need=None,
-    email_now: bool = True,
-) -> list[Notification]:
-    """Create in-app notifications, push unread counts and queue e-mails, after commit.
-
-    Only members who may read ``thread`` are notified; of a confidential thread
-    the notification says no more than ``CONFIDENTIAL_NOTIFICATION_TEXT``.
-    With ``email_now`` off nothing is e-mailed at once, whatever the member's
-    preference: the notification waits for the daily digest.
-    """
-    if thread is not None and thread.is_confidential:
-        text = str(CONFIDENTIAL_NOTIFICATION_TEXT)
-    created = []
-    for user in users:
-        if actor is not None and user.pk == actor.pk:
-            continue
-        if thread is not None and not permissions.can_read_thread(user, thread):
-            continue
-        created.append(
-            Notification(
-                user=user,
-                kind=kind,
-                actor=actor,
-                thread=thread,
-                post=post,
-                need=need,
-                text=text[:300],
-                url=url[:300],
-            )
-        )
-    Notification.objects.bulk_create(created)
-    for notification in created:
-        unread = Notification.objects.filter(user=notification.user, read_at__isnull=True).count()
-        events.notify_count(notification.user_id, unread)
-        if (
-            email_now
-            and notification.user.notification_email == "immediate"
-            and notification.user.email
-        ):
-            transaction.on_commit(partial(_enqueue_email, notification.user_id), robust=True)
-    return created
-
-
-def _enqueue_email(user_id: int) -> None:
-    send_notification_email.enqueue(user_id)
-
-
-def notification_create(**kwargs) -> list[Notification]:
-    """Notify ``users`` of something outside the forum (for example a need's decision)."""
-    return notify(**kwargs)
-
+from accounts.models import Organisation, Role, User
+from forum import notification_kinds as kinds
+from forum import permissions
+from forum.models import Category, Post, Thread, TrackingLevel, Watch
+from notifications.models import Notification
+from notifications.services import notify
 
 MAX_ORGANISATION_MENTIONS = 3
 
@@ -106,7 +37,10 @@ def _organisation_mention_recipients(
     if not first:
         return []
     already_told = Notification.objects.filter(
-        thread=thread, kind=Notification.Kind.ORGANISATION_MENTION, read_at__isnull=True
+        kind=kinds.ORGANISATION_MENTION,
+        target_type=kinds.POST,
+        target_id__in=Post.objects.filter(thread=thread).values("pk"),
+        read_at__isnull=True,
     ).values("user_id")
     members = (
         User.objects.filter(organisation__slug__in=first, is_active=True)
@@ -116,21 +50,33 @@ def _organisation_mention_recipients(
     return [u for u in members if u.pk not in notified]
 
 
+def _levels(thread: Thread) -> dict[int, Watch]:
+    """Each member's effective tracking level row on ``thread``: the thread's own,
+    else its category's (one query)."""
+    rows = (
+        Watch.objects.filter(Q(thread=thread) | Q(category_id=thread.category_id))
+        .select_related("user")
+        .order_by("thread_id")  # category rows (no thread) first, then the thread's
+    )
+    levels: dict[int, Watch] = {}
+    for row in rows:
+        if row.thread_id is not None or row.user_id not in levels:
+            levels[row.user_id] = row
+    return levels
+
+
 def post_notifications(*, actor: User, thread: Thread, post: Post, handles: set[str]) -> None:
+    """Notify of a new post: the quoted author, the @mentioned people and
+    organisations, then those watching the thread (or its category); each person
+    once, by the first of these. Nobody who muted the thread (or its category)
+    hears of it at all. The first post of a thread tells watchers of a new thread."""
     url = post.get_absolute_url()
-    notified: set[int] = {actor.pk}
+    levels = _levels(thread)
+    muted = {pk for pk, row in levels.items() if row.level == TrackingLevel.MUTED}
+    notified: set[int] = {actor.pk} | muted
     quoted = post.reply_to.author if post.reply_to_id and post.reply_to else None
     if quoted is not None and quoted.pk not in notified:
-        notify(
-            users=[quoted],
-            kind=Notification.Kind.QUOTE,
-            actor=actor,
-            thread=thread,
-            post=post,
-            text=_("%(name)s replied to your post in “%(title)s”")
-            % {"name": actor.public_name, "title": thread.title},
-            url=url,
-        )
+        notify([quoted], kinds.QUOTE, actor=actor, target=post, url=url)
         notified.add(quoted.pk)
     if handles:
         people = [
@@ -138,68 +84,97 @@ def post_notifications(*, actor: User, thread: Thread, post: Post, handles: set[
             for u in User.objects.filter(handle__in=handles, is_active=True)
             if u.pk not in notified
         ]
-        notify(
-            users=people,
-            kind=Notification.Kind.MENTION,
-            actor=actor,
-            thread=thread,
-            post=post,
-            text=_("%(name)s mentioned you in “%(title)s”")
-            % {"name": actor.public_name, "title": thread.title},
-            url=url,
-        )
+        notify(people, kinds.MENTION, actor=actor, target=post, url=url)
         notified.update(u.pk for u in people)
         organisation_members = _organisation_mention_recipients(
             actor=actor, thread=thread, post=post, handles=handles, notified=notified
         )
-        notify(
-            users=organisation_members,
-            kind=Notification.Kind.ORGANISATION_MENTION,
-            actor=actor,
-            thread=thread,
-            post=post,
-            text=_("%(name)s mentioned your organisation in “%(title)s”")
-            % {"name": actor.public_name, "title": thread.title},
-            url=url,
-            email_now=False,
-        )
+        notify(organisation_members, kinds.ORGANISATION_MENTION, actor=actor, target=post, url=url)
         notified.update(u.pk for u in organisation_members)
     watchers = [
-        w.user
-        for w in Watch.objects.filter(thread=thread).select_related("user")
-        if w.user_id not in notified and w.user.is_active
+        row.user
+        for row in levels.values()
+        if row.level == TrackingLevel.WATCHING
+        and row.user_id not in notified
+        and row.user.is_active
     ]
+    if post.number == 1:
+        notify(watchers, kinds.NEW_THREAD, actor=actor, target=post, url=thread.get_absolute_url())
+    else:
+        notify(watchers, kinds.REPLY, actor=actor, target=post, url=url)
+
+
+def flag_notifications(*, actor: User, post: Post) -> None:
+    """Tell the moderators who may moderate the post's thread that it was flagged;
+    the notification opens the moderation queue."""
+    moderators = User.objects.filter(
+        Q(roles__role__in=[Role.MODERATOR, Role.PLATFORM_ADMIN]) | Q(is_superuser=True),
+        is_active=True,
+    ).distinct()
+    thread = post.thread
     notify(
-        users=watchers,
-        kind=Notification.Kind.REPLY,
+        [m for m in moderators if permissions.can_moderate_thread(m, thread)],
+        kinds.FLAG,
         actor=actor,
-        thread=thread,
-        post=post,
-        text=_("New post in “%(title)s”") % {"title": thread.title},
-        url=url,
+        target=post,
+        url=reverse("forum:moderation_queue"),
     )
 
 
-def watch_set(
-    *, user: User, on: bool, thread: Thread | None = None, category: Category | None = None
-) -> None:
+# What taking part makes of a thread, unless the member chose otherwise: who
+# starts it watches it (every answer), who replies tracks it (replies to them
+# and mentions, with a count of new posts).
+STARTER_LEVEL = TrackingLevel.WATCHING
+REPLIER_LEVEL = TrackingLevel.TRACKING
+_RANK = {
+    TrackingLevel.MUTED: 0,
+    TrackingLevel.NORMAL: 1,
+    TrackingLevel.TRACKING: 2,
+    TrackingLevel.WATCHING: 3,
+}
+
+
+def tracking_default(*, user: User, thread: Thread, level: str) -> None:
+    """Give ``user`` ``level`` on ``thread`` after taking part in it, unless they
+    already chose a level for the thread or follow it more closely through its
+    category. Part of the caller's transaction."""
+    if Watch.objects.filter(user=user, thread=thread).exists():
+        return
+    inherited = (
+        Watch.objects.filter(user=user, category_id=thread.category_id)
+        .values_list("level", flat=True)
+        .first()
+    )
+    if inherited is not None and _RANK[TrackingLevel(inherited)] >= _RANK[TrackingLevel(level)]:
+        return
+    Watch.objects.create(user=user, thread=thread, level=level)
+
+
+@transaction.atomic
+def tracking_set(
+    *, user: User, level: str, thread: Thread | None = None, category: Category | None = None
+) -> Watch | None:
+    """Set the member's tracking level on a thread or a category.
+
+    Writes the member's ``Watch`` row (a category at the normal level keeps no
+    row; a thread keeps one, since it overrides its category's level). Sends
+    nothing. Precondition: the member may read the thread or category
+    (``PermissionDenied`` otherwise); an unknown level is a ``ValidationError``.
+    """
+    if (thread is None) == (category is None):
+        raise ValueError("a tracking level is set on a thread or a category")
+    if not permissions.is_member(user):
+        raise PermissionDenied
     if thread is not None and not permissions.can_read_thread(user, thread):
         raise PermissionDenied
     if category is not None and not permissions.can_read_category(user, category):
         raise PermissionDenied
-    if on:
-        Watch.objects.get_or_create(user=user, thread=thread, category=category)
-    else:
-        Watch.objects.filter(user=user, thread=thread, category=category).delete()
-
-
-@transaction.atomic
-def notifications_mark_read(*, user: User, ids: Iterable[int] | None = None) -> int:
-    notifications = Notification.objects.filter(user=user, read_at__isnull=True)
-    if ids is not None:
-        notifications = notifications.filter(pk__in=list(ids))
-    changed = notifications.update(read_at=timezone.now())
-    events.notify_count(
-        user.pk, Notification.objects.filter(user=user, read_at__isnull=True).count()
+    if level not in TrackingLevel.values:
+        raise ValidationError({"level": _("Choose one of the notification levels.")})
+    if category is not None and level == TrackingLevel.NORMAL:
+        Watch.objects.filter(user=user, category=category).delete()
+        return None
+    watch, _created = Watch.objects.update_or_create(
+        user=user, thread=thread, category=category, defaults={"level": level}
     )
-    return changed
+    return watch

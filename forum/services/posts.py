@@ -1,24 +1,25 @@
 """Threads and posts: starting, replying, editing, deleting, reacting, drafts and read marks."""
 
+from __future__ import annotations
+
 from collections.abc import Iterable
+from datetime import datetime
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import F
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import AuditEntry, Organisation, Role, User
 from accounts.services import audit_record
-from forum import events, permissions
-from forum.events import post_html
+from forum import events, mentions, permissions
 from forum.markdown import render as render_markdown
 from forum.models import (
     Category,
     Draft,
-    Notification,
     Post,
     PostRevision,
     Publicity,
@@ -26,23 +27,25 @@ from forum.models import (
     ReactionKind,
     ReadState,
     Thread,
-    Watch,
 )
-from forum.services.attachments import attachments_check, attachments_delete, attachments_store
-from forum.services.notifications import notify, post_notifications
+from forum.services.attachments import (
+    CheckedUpload,
+    attachments_check,
+    attachments_delete,
+    attachments_store,
+)
+from forum.services.notifications import (
+    REPLIER_LEVEL,
+    STARTER_LEVEL,
+    post_notifications,
+    tracking_default,
+)
 from search.indexing import index_on_commit
 
+if TYPE_CHECKING:
+    from needs_registry.models import Need
+
 MAX_POST_LENGTH = 20_000
-
-
-def _resolve_mention(handle: str):
-    organisation = Organisation.objects.filter(slug=handle, is_active=True).first()
-    if organisation is not None:
-        return reverse("accounts:member_directory") + f"?organisation={handle}", organisation.slug
-    user = User.objects.filter(handle=handle, is_active=True).first()
-    if user is not None:
-        return reverse("accounts:member_detail", args=[user.pk]), user.handle
-    return None
 
 
 def _validate_body(body: str) -> str:
@@ -74,14 +77,14 @@ def thread_create(
     publicity: str = Publicity.INTERNAL,
     audience_organisations: Iterable[Organisation] | None = None,
     audience_roles: Iterable[str] | None = None,
-    need=None,
-    uploads: Iterable[UploadedFile | None] = (),
+    need: Need | None = None,
+    uploads: Iterable[UploadedFile[bytes] | None] = (),
 ) -> Thread:
     """Start a thread with its first post.
 
     Writes ``Thread`` and ``Post`` (and the post's attachments from ``uploads``,
-    stored only once every check has passed); makes the author watch it; notifies the
-    category's watchers who may read it. Precondition: the actor may start
+    stored only once every check has passed); makes the author watch it; notifies those
+    watching the category who may read it. Precondition: the actor may start
     threads in ``category``. A confidential thread's audience defaults to the
     author's organisation (in a restricted category: the category's readers);
     an audience that leaves the author out is refused.
@@ -116,29 +119,15 @@ def thread_create(
     clean_tags = sorted({t.strip()[:100] for t in tags if t.strip()})
     if clean_tags:
         thread.tags.set(clean_tags)
-    Watch.objects.get_or_create(user=actor, thread=thread)
-    post = _post_write(
+    tracking_default(user=actor, thread=thread, level=STARTER_LEVEL)
+    Draft.objects.filter(user=actor, thread__isnull=True).delete()
+    _post_write(
         actor=actor,
         thread=thread,
         body=body,
         reply_to=None,
         checked=checked,
         now=now,
-    )
-    category_watchers = [
-        w.user
-        for w in Watch.objects.filter(category=category).select_related("user")
-        if w.user.is_active
-    ]
-    notify(
-        users=category_watchers,
-        kind=Notification.Kind.NEW_THREAD,
-        actor=actor,
-        thread=thread,
-        post=post,
-        text=_("New thread “%(title)s” in %(category)s")
-        % {"title": thread.title, "category": category.name},
-        url=thread.get_absolute_url(),
     )
     index_on_commit("thread", thread.pk)
     return thread
@@ -183,8 +172,16 @@ def audience_clean(
     return organisations, roles
 
 
-def _post_write(*, actor, thread, body, reply_to, checked, now) -> Post:
-    rendered = render_markdown(body, _resolve_mention)
+def _post_write(
+    *,
+    actor: User,
+    thread: Thread,
+    body: str,
+    reply_to: Post | None,
+    checked: list[CheckedUpload],
+    now: datetime,
+) -> Post:
+    rendered = render_markdown(body, mentions.resolve)
     number = thread.last_post_number + 1
     post = Post(
         thread=thread,
@@ -213,7 +210,7 @@ def _post_write(*, actor, thread, body, reply_to, checked, now) -> Post:
     events.thread_event(
         thread,
         events.POST_CREATED,
-        {"post": post.pk, "number": number, "author": actor.pk, "html": post_html(post)},
+        {"post": post.pk, "number": number, "author": actor.pk},
         post=post,
     )
     post_notifications(actor=actor, thread=thread, post=post, handles=rendered.mentioned_handles)
@@ -228,7 +225,7 @@ def post_create(
     thread: Thread,
     body: str,
     reply_to: Post | None = None,
-    uploads: Iterable[UploadedFile | None] = (),
+    uploads: Iterable[UploadedFile[bytes] | None] = (),
 ) -> Post:
     """Add a post to a thread.
 
@@ -251,7 +248,7 @@ def post_create(
         if not permissions.can_read_post(actor, reply_to):
             raise ValidationError({"reply_to": _("That post can no longer be replied to.")})
     checked = attachments_check(uploads)
-    Watch.objects.get_or_create(user=actor, thread=thread)
+    tracking_default(user=actor, thread=thread, level=REPLIER_LEVEL)
     return _post_write(
         actor=actor,
         thread=thread,
@@ -274,20 +271,19 @@ def post_edit(*, actor: User, post: Post, body: str) -> Post:
     if body == post.body:
         return post
     PostRevision.objects.create(post=post, body=post.body, html=post.html, edited_by=actor)
-    rendered = render_markdown(body, _resolve_mention)
+    rendered = render_markdown(body, mentions.resolve)
     post.body = body
     post.html = rendered.html
     post.edited_at = timezone.now()
     post.save(update_fields=["body", "html", "edited_at"])
     post.thread = thread
-    post.revision_count = post.revisions.count()
+    # The page's partial shows the count the thread selector annotates.
+    post.revision_count = post.revisions.count()  # type: ignore[attr-defined]
     if post.is_hidden:
         # Its author may still edit a hidden post; the log keeps only its tombstone.
         events.post_gone(thread, events.POST_EDITED, post)
     else:
-        events.thread_event(
-            thread, events.POST_EDITED, {"post": post.pk, "html": post_html(post)}, post=post
-        )
+        events.thread_event(thread, events.POST_EDITED, {"post": post.pk}, post=post)
     if post.author_id != actor.pk:
         audit_record(
             action=AuditEntry.Action.MODERATION,
@@ -344,12 +340,13 @@ def reaction_toggle(*, actor: User, post: Post, kind: str) -> dict[str, int]:
     counts = dict.fromkeys(ReactionKind.values, 0)
     for reaction in Reaction.objects.filter(post=post).values_list("kind", flat=True):
         counts[reaction] += 1
-    post.reaction_counts = {k: v for k, v in counts.items() if v}
+    nonzero = {k: v for k, v in counts.items() if v}
+    post.reaction_counts = nonzero
     post.save(update_fields=["reaction_counts"])
     events.thread_event(
         thread, events.POST_REACTIONS, {"post": post.pk, "counts": post.reaction_counts}, post=post
     )
-    return post.reaction_counts
+    return nonzero
 
 
 def draft_save(*, actor: User, thread: Thread, body: str) -> None:
@@ -363,6 +360,32 @@ def draft_save(*, actor: User, thread: Thread, body: str) -> None:
         )
     else:
         Draft.objects.filter(user=actor, thread=thread).delete()
+
+
+def thread_draft_save(*, actor: User, category: Category | None, title: str, body: str) -> None:
+    """Keep the new thread a member is writing (one per member); nothing written removes it.
+
+    ``category`` is one where the actor may start threads (or None, not chosen yet).
+    """
+    if not permissions.is_member(actor):
+        raise PermissionDenied
+    if category is not None and not permissions.can_start_thread(actor, category):
+        raise PermissionDenied
+    title = (title or "")[:200]
+    body = (body or "")[:MAX_POST_LENGTH]
+    if title.strip() or body.strip():
+        Draft.objects.update_or_create(
+            user=actor,
+            thread=None,
+            defaults={
+                "category": category,
+                "title": title,
+                "body": body,
+                "updated_at": timezone.now(),
+            },
+        )
+    else:
+        Draft.objects.filter(user=actor, thread__isnull=True).delete()
 
 
 def thread_mark_read(*, user: User, thread: Thread, number: int) -> None:

@@ -70,7 +70,15 @@ async def test_subscriber_sees_new_posts_edits_and_reactions(world):
         event = await receive(communicator)
     assert event["type"] == "post.created"
     assert event["post"] == post.pk
-    assert "<strong>Porvoo</strong>" in event["html"]
+    # Ids only: each viewer fetches the post as they see it (controls, language).
+    assert event == {
+        "type": "post.created",
+        "thread": thread.pk,
+        "seq": event["seq"],
+        "post": post.pk,
+        "number": post.number,
+        "author": world["alice"].pk,
+    }
 
     await sync_to_async(services.post_edit)(actor=world["alice"], post=post, body="Hello again")
     assert (await receive(communicator))["type"] == "post.edited"
@@ -104,10 +112,14 @@ async def test_restricted_thread_cannot_be_subscribed(world):
 async def test_reconnecting_client_catches_up_exactly_once(world):
     thread = world["thread"]
     seen = thread.event_seq
-    for n in range(3):
-        await sync_to_async(services.post_create)(
-            actor=world["alice"], thread=thread, body=f"missed {n}"
-        )
+    missed = [
+        (
+            await sync_to_async(services.post_create)(
+                actor=world["alice"], thread=thread, body=f"missed {n}"
+            )
+        ).pk
+        for n in range(3)
+    ]
     communicator, _, _ = await connect(world["bob"])
     await communicator.send_json_to({"type": "subscribe", "thread": thread.pk, "after": seen})
     bodies = []
@@ -115,9 +127,8 @@ async def test_reconnecting_client_catches_up_exactly_once(world):
         event = await receive(communicator)
         if event["type"] == "subscribed":
             break
-        bodies.append(event["html"])
-    assert len(bodies) == 3
-    assert all(f"missed {n}" in bodies[n] for n in range(3))
+        bodies.append(event["post"])
+    assert bodies == missed
     assert (await receive(communicator))["type"] == "presence"
     assert await communicator.receive_nothing(timeout=0.3)
     await communicator.disconnect()
@@ -255,3 +266,111 @@ async def test_subscription_matrix(world):
         outcomes[kind] = tuple(results)
         await communicator.disconnect()
     assert outcomes == SUBSCRIPTION_MATRIX
+
+
+async def watch_list(communicator, category=None) -> None:
+    await communicator.send_json_to({"type": "watch_list", "category": category})
+    assert await receive(communicator) == {"type": "watching", "category": category}
+
+
+async def activity(communicator) -> dict:
+    """The next list frame, past the member's own notification counts."""
+    while True:
+        frame = await receive(communicator)
+        if frame["type"] != "notifications.count":
+            return frame
+
+
+async def no_activity(communicator, timeout=0.5) -> bool:
+    """Nothing but notification counts arrives within ``timeout``."""
+    while not await communicator.receive_nothing(timeout=timeout):
+        if (await receive(communicator))["type"] != "notifications.count":
+            return False
+    return True
+
+
+async def test_a_watched_list_hears_new_threads_and_replies_it_may_read(world):
+    """A page with the forum's index hears of new threads and new replies, ids only."""
+    alice, bob = world["alice"], world["bob"]
+    communicator, _, _ = await connect(alice)
+    await watch_list(communicator)
+    create = sync_to_async(services.thread_create)
+    fresh = await create(actor=bob, category=world["thread"].category, title="Uusi", body="Avaus")
+    assert await activity(communicator) == {
+        "type": "thread.activity",
+        "thread": fresh.pk,
+        "category": fresh.category_id,
+        "new": True,
+    }
+    await sync_to_async(services.post_create)(actor=bob, thread=world["thread"], body="Vastaus")
+    assert await activity(communicator) == {
+        "type": "thread.activity",
+        "thread": world["thread"].pk,
+        "category": world["thread"].category_id,
+        "new": False,
+    }
+    await communicator.disconnect()
+
+
+async def test_a_watched_list_never_names_a_thread_the_member_may_not_read(world):
+    """Alice may not read the steering group's category: its new threads and replies
+    never reach her list, not even as an id; Bob, who may, hears of both (control)."""
+    alice, bob = world["alice"], world["bob"]
+    outsider, _, _ = await connect(alice)
+    insider, _, _ = await connect(bob)
+    for communicator in (outsider, insider):
+        await watch_list(communicator)
+    steering = world["secret"].category
+    secret = await sync_to_async(services.thread_create)(
+        actor=bob, category=steering, title="Luottamuksellinen", body="Avaus"
+    )
+    await sync_to_async(services.post_create)(actor=bob, thread=world["secret"], body="Lisää")
+    # A sentinel both may read: once it arrives, anything before it has too.
+    await sync_to_async(services.post_create)(actor=bob, thread=world["thread"], body="Merkki")
+    heard = {}
+    for name, communicator in (("outsider", outsider), ("insider", insider)):
+        frames = []
+        while not frames or frames[-1]["thread"] != world["thread"].pk:
+            frames.append(await activity(communicator))
+        heard[name] = {frame["thread"] for frame in frames}
+        await communicator.disconnect()
+    assert heard["outsider"] == {world["thread"].pk}
+    assert heard["insider"] == {secret.pk, world["secret"].pk, world["thread"].pk}
+
+
+async def test_a_category_list_hears_only_its_category(world):
+    bob = world["bob"]
+    communicator, _, _ = await connect(bob)
+    await watch_list(communicator, world["secret"].category_id)
+    await sync_to_async(services.post_create)(actor=bob, thread=world["thread"], body="Muualla")
+    await sync_to_async(services.post_create)(actor=bob, thread=world["secret"], body="Täällä")
+    assert (await activity(communicator))["thread"] == world["secret"].pk
+    await communicator.send_json_to({"type": "unwatch_list"})
+    await sync_to_async(services.post_create)(actor=bob, thread=world["secret"], body="Ei enää")
+    assert await no_activity(communicator)
+    await communicator.disconnect()
+
+
+async def test_a_list_stops_hearing_of_a_thread_once_it_is_hidden(world):
+    """The answer remembered for a thread holds only for the readers version it was
+    asked at: after the thread is hidden, its activity no longer reaches a member,
+    while a moderator's list still hears of it."""
+    alice = world["alice"]
+    moderator = await sync_to_async(UserFactory)(
+        organisation=alice.organisation, roles=[Role.MODERATOR]
+    )
+    member, _, _ = await connect(alice)
+    watcher, _, _ = await connect(moderator)
+    for communicator in (member, watcher):
+        await watch_list(communicator)
+    thread = world["thread"]
+    await sync_to_async(services.post_create)(actor=moderator, thread=thread, body="Ennen")
+    for communicator in (member, watcher):
+        assert (await activity(communicator))["thread"] == thread.pk
+    await sync_to_async(services.thread_moderate)(actor=moderator, thread=thread, hidden=True)
+    await sync_to_async(services.post_create)(actor=moderator, thread=thread, body="Piilossa")
+    frames = [await activity(watcher), await activity(watcher)]
+    assert [f["thread"] for f in frames] == [thread.pk, thread.pk]
+    assert await no_activity(member)
+    for communicator in (member, watcher):
+        await communicator.disconnect()

@@ -1,0 +1,120 @@
+"""Thread lists (the forum's index and a category): the live list's refresh
+renders the same rows as the page, only those the member may read, and the
+pages' query counts are pinned at a small and a large size."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from accounts.models import Role
+from forum import services
+from forum.models import Thread
+from tests.factories import CategoryFactory, OrganisationFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+FRAGMENT = {"HTTP_X_FRAGMENT": "threads"}
+# Session, user, notification count; categories and the viewer's read access;
+# the page's threads with their tags and read states; watching (category).
+INDEX_QUERIES = 11
+CATEGORY_QUERIES = 12
+# The refresh renders the list in the page's shell context: the same queries.
+INDEX_FRAGMENT_QUERIES = 11
+CATEGORY_FRAGMENT_QUERIES = 12
+
+
+@pytest.fixture
+def member(client):
+    user = UserFactory(organisation=OrganisationFactory(slug="pori"))
+    client.force_login(user)
+    return user
+
+
+def add_threads(category, author, count: int) -> None:
+    now = timezone.now()
+    Thread.objects.bulk_create(
+        Thread(
+            category=category,
+            title=f"Ketju {n}",
+            author=author,
+            organisation=author.organisation,
+            last_activity_at=now,
+            post_count=1,
+            last_post_number=1,
+        )
+        for n in range(count)
+    )
+
+
+def queries(client, url, **headers) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url, **headers)
+    assert response.status_code == 200
+    return len(captured)
+
+
+def test_list_query_counts_are_pinned_at_a_small_and_a_large_size(client, member):
+    category = CategoryFactory(slug="ict")
+    services.thread_create(actor=member, category=category, title="Ensimmäinen", body="1")
+    small = {
+        "index": queries(client, "/forum/"),
+        "category": queries(client, "/forum/c/ict/"),
+        "index fragment": queries(client, "/forum/", **FRAGMENT),
+        "category fragment": queries(client, "/forum/c/ict/", **FRAGMENT),
+    }
+    add_threads(category, member, 400)
+    large = {
+        "index": queries(client, "/forum/?page=10"),
+        "category": queries(client, "/forum/c/ict/?page=10"),
+        "index fragment": queries(client, "/forum/", **FRAGMENT),
+        "category fragment": queries(client, "/forum/c/ict/", **FRAGMENT),
+    }
+    assert (
+        small
+        == large
+        == {
+            "index": INDEX_QUERIES,
+            "category": CATEGORY_QUERIES,
+            "index fragment": INDEX_FRAGMENT_QUERIES,
+            "category fragment": CATEGORY_FRAGMENT_QUERIES,
+        }
+    )
+
+
+def test_the_refresh_gives_only_the_list_and_only_readable_threads(client, member):
+    """What the banner loads: the list's rows as the page renders them, without the
+    page around it; a thread of a category the member may not read is not among
+    them, while a member of the steering group gets it (control)."""
+    open_category = CategoryFactory(slug="ict")
+    steering = CategoryFactory(slug="sg", read_roles=[Role.STEERING_GROUP])
+    board = UserFactory(organisation=member.organisation, roles=[Role.STEERING_GROUP])
+    services.thread_create(actor=member, category=open_category, title="Avoin ketju", body="1")
+    services.thread_create(actor=board, category=steering, title="Hallituksen ketju", body="1")
+
+    response = client.get("/forum/", **FRAGMENT)
+    html = response.content.decode()
+    assert "X-Fragment" in response["Vary"]
+    assert html.lstrip().startswith('<div class="thread-list-area" data-thread-list')
+    assert "<html" not in html
+    assert "Avoin ketju" in html
+    assert "Hallituksen ketju" not in html
+    client.force_login(board)
+    assert "Hallituksen ketju" in client.get("/forum/", **FRAGMENT).content.decode()
+    assert "Hallituksen ketju" in client.get("/forum/c/sg/", **FRAGMENT).content.decode()
+
+
+def test_only_the_first_unfiltered_page_is_kept_live(client, member):
+    category = CategoryFactory(slug="ict")
+    services.thread_create(
+        actor=member, category=category, title="Merkitty", body="1", tags=["kela"]
+    )
+    add_threads(category, member, 60)
+    assert b"data-live-list" in client.get("/forum/").content
+    assert f'data-category="{category.pk}"'.encode() in client.get("/forum/c/ict/").content
+    assert b"data-live-list" not in client.get("/forum/?page=2").content
+    assert b"data-live-list" not in client.get("/forum/c/ict/?tag=kela").content
+    # Without JavaScript the page is whole: rows, pagination, no fragment header needed.
+    page = client.get("/forum/c/ict/").content.decode()
+    assert "<html" in page
+    assert 'class="pagination"' in page
