@@ -56,7 +56,7 @@ COUNTED = {
     "city_votes": "needs_registry.CityVote",
     "vote_records": "needs_registry.VoteRecord",
     "need_attachments": "needs_registry.NeedAttachment",
-    "decisions": "needs_registry.Decision",
+    "decisions": "steering.Decision",
 }
 
 

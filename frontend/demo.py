@@ -6,6 +6,7 @@ from django.conf import settings
 from wagtail.models import Locale, Page, Site
 
 from accounts.demo import Demo
+from frontend.accessibility import accessibility_statement_seed
 from frontend.models import ContentPage, HomePage, NewsIndexPage, NewsPage
 
 
@@ -14,6 +15,7 @@ def seed(demo: Demo) -> None:
     for code, _name in settings.LANGUAGES:
         Locale.objects.get_or_create(language_code=code)
     if HomePage.objects.exists():
+        accessibility_statement_seed()
         return
     root = Page.get_first_root_node()
     if root is None:  # a flushed database has lost the root made by the migrations
@@ -63,6 +65,7 @@ def seed(demo: Demo) -> None:
         )
     )
     _translations(home)
+    accessibility_statement_seed()
 
 
 def _translations(home) -> None:

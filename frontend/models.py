@@ -79,3 +79,57 @@ class NewsPage(ServedInReadersLanguage, Page):
 
     class Meta:
         verbose_name = _("news item")
+
+
+class AccessibilityStatementPage(ServedInReadersLanguage, Page):
+    """The accessibility statement the Act on the Provision of Digital Services (306/2019) requires.
+
+    Editors keep the parts that change (how well the service complies, what is
+    not accessible, when and how it was assessed, where feedback goes); the
+    feedback promise and the enforcement procedure are the law's and come from
+    the template, translated like the rest of the interface. Served at
+    ``/accessibility/``, which every page's footer links to.
+    """
+
+    class Compliance(models.TextChoices):
+        FULL = "full", _("fully compliant")
+        PARTIAL = "partial", _("partially compliant")
+        NONE = "none", _("not compliant")
+
+    compliance = models.CharField(
+        _("compliance with the requirements"),
+        max_length=10,
+        choices=Compliance,
+        default=Compliance.PARTIAL,
+    )
+    intro = RichTextField(_("introduction"), blank=True)
+    known_issues = RichTextField(
+        _("content that is not accessible"),
+        blank=True,
+        help_text=_("Each known issue, why it is not accessible and how to get around it."),
+    )
+    assessed_on = models.DateField(_("date of the last assessment"))
+    assessment_method = RichTextField(_("how the service was assessed"))
+    prepared_on = models.DateField(_("date the statement was prepared"))
+    feedback_email = models.EmailField(_("feedback e-mail address"))
+    feedback_url = models.URLField(_("feedback form address"), blank=True)
+    feedback_phone = models.CharField(_("feedback telephone number"), max_length=40, blank=True)
+
+    max_count_per_parent = 1
+    parent_page_types = ["frontend.HomePage"]
+    subpage_types: list[str] = []
+    content_panels = [
+        *Page.content_panels,
+        FieldPanel("intro"),
+        FieldPanel("compliance"),
+        FieldPanel("known_issues"),
+        FieldPanel("assessed_on"),
+        FieldPanel("assessment_method"),
+        FieldPanel("prepared_on"),
+        FieldPanel("feedback_email"),
+        FieldPanel("feedback_url"),
+        FieldPanel("feedback_phone"),
+    ]
+
+    class Meta:
+        verbose_name = _("accessibility statement")

@@ -9,9 +9,10 @@ from django.shortcuts import render
 from django.template.loader import get_template
 from django.utils.translation import get_language
 from django.views.decorators.cache import cache_control, never_cache
-from django.views.decorators.http import etag
+from django.views.decorators.http import etag, require_safe
 from django.views.i18n import JavaScriptCatalog
 
+from frontend.accessibility import accessibility_statement_get, statement_default
 from frontend.params import InvalidParameter
 
 logger = logging.getLogger(__name__)
@@ -48,6 +49,20 @@ def _javascript_catalogue_etag(request: HttpRequest) -> str:
 javascript_catalog = cache_control(no_cache=True)(
     etag(_javascript_catalogue_etag)(JavaScriptCatalog.as_view(packages=["frontend"]))
 )
+
+
+@require_safe
+def accessibility_statement(request: HttpRequest) -> HttpResponse:
+    """The accessibility statement, at the address every page's footer links to.
+
+    The page edited in Wagtail, in the reader's language; its default words
+    until someone has created it.
+    """
+    page = accessibility_statement_get()
+    if page is None:
+        statement = statement_default(get_language())
+        return render(request, statement.get_template(request), {"page": statement})
+    return page.specific.serve(request)
 
 
 def bad_request(request: HttpRequest, exception=None) -> HttpResponse:

@@ -26,13 +26,14 @@ from needs_registry import services
 from needs_registry.models import (
     CityPosition,
     CostSplit,
-    Meeting,
     Need,
     PrioritisationRound,
     Status,
     Transition,
     Urgency,
 )
+from steering import services as steering_services
+from steering.models import Meeting
 
 HAS = CityPosition.Stance.HAS_NEED
 SOLVED = CityPosition.Stance.SOLVED
@@ -927,7 +928,8 @@ def _meetings(demo: Demo) -> dict[str, Meeting]:
     meetings = {}
     today = timezone.localdate()
     for key, (title, days_ago) in MEETINGS.items():
-        meetings[key] = Meeting.objects.filter(title=title).first() or services.meeting_create(
+        meeting = Meeting.objects.filter(title=title).first()
+        meetings[key] = meeting or steering_services.meeting_create(
             actor=demo.members[COORDINATOR],
             title=title,
             held_on=today - timedelta(days=days_ago),
@@ -1033,7 +1035,7 @@ def _decide(demo: Demo, need: Need, spec: DemoNeed, meeting: Meeting, steps: lis
         for slug, organisation in demo.organisations.items()
         if organisation.is_city
     }
-    services.decision_record(
+    steering_services.decision_record(
         actor=members[STEERING],
         meeting=meeting,
         need=need,

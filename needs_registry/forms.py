@@ -4,7 +4,7 @@ from django.utils.translation import pgettext_lazy
 
 from forum.models import Domain
 from frontend.forms import MAX_ID, IdMultipleChoiceField
-from needs_registry.models import CityPosition, CostSplit, DecisionStance, Need, Status, Urgency
+from needs_registry.models import CityPosition, CostSplit, Need, Status, Urgency
 from needs_registry.services import NEED_FIELDS
 
 
@@ -126,42 +126,6 @@ class RoundForm(forms.Form):
         self.fields["needs"].queryset = Need.objects.filter(
             status__in=[Status.SUBMITTED, Status.UNDER_REVIEW, Status.ACCEPTED]
         ).order_by("title")
-
-
-class MeetingForm(forms.Form):
-    title = forms.CharField(label=pgettext_lazy("document title", "Title"), max_length=200)
-    held_on = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
-
-
-class DecisionForm(forms.Form):
-    need = forms.IntegerField(label=_("Number of the need"), min_value=1, max_value=MAX_ID)
-    agenda_item = forms.CharField(label=_("Agenda item"), max_length=20)
-    text = forms.CharField(
-        label=_("Decision"), max_length=4000, widget=forms.Textarea(attrs={"rows": 3})
-    )
-    rationale = forms.CharField(
-        label=_("Rationale"),
-        max_length=4000,
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 3}),
-    )
-    resulting_status = forms.ChoiceField(label=_("Resulting status"), choices=Status)
-
-    def __init__(self, *args, cities=(), **kwargs):
-        super().__init__(*args, **kwargs)
-        for city in cities:
-            self.fields[f"stance_{city.pk}"] = forms.ChoiceField(
-                label=city.name,
-                required=False,
-                choices=[("", "–"), *DecisionStance.Stance.choices],
-            )
-
-    def stances(self) -> dict[int, str]:
-        return {
-            int(name.removeprefix("stance_")): value
-            for name, value in self.cleaned_data.items()
-            if name.startswith("stance_") and value
-        }
 
 
 __all__ = ["CostSplit"]

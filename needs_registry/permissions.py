@@ -5,8 +5,6 @@ from django.db.models import Q
 from accounts.models import Role, User
 from forum.models import Publicity
 from needs_registry.models import (
-    Decision,
-    Meeting,
     Need,
     NeedAttachment,
     PrioritisationRound,
@@ -74,19 +72,6 @@ def need_publicity(need: Need) -> str:
     """The publicity of the need, which its discussion thread follows: a draft is
     confidential to its city, a submitted need is public like its page."""
     return Publicity.CONFIDENTIAL if need.status == Status.DRAFT else Publicity.PUBLIC
-
-
-def can_read_meeting(user: User, meeting: Meeting) -> bool:
-    """The steering group's minutes are for the consortium's members."""
-    return is_city_member(user)
-
-
-def can_read_decision(user: User, decision: Decision) -> bool:
-    """What was decided, and on which need, for those who may read the need.
-
-    Others who may read the meeting see only that an agenda item was decided.
-    """
-    return can_read_meeting(user, decision.meeting) and can_read_need(user, decision.need)
 
 
 def can_create_need(user: User) -> bool:

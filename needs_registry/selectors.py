@@ -3,7 +3,6 @@
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import (
     Count,
@@ -20,9 +19,9 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce, NullIf
 from django.http import Http404
-from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organisation, User
+from budget.procurement import ProcurementRoute, route_for
 from forum.models import Thread
 from forum.permissions import can_read_thread
 from needs_registry.models import (
@@ -30,8 +29,6 @@ from needs_registry.models import (
     CityVote,
     Commitment,
     CostSplit,
-    Decision,
-    Meeting,
     Need,
     NeedAttachment,
     NeedCityHistory,
@@ -42,12 +39,11 @@ from needs_registry.models import (
     VoteRecord,
 )
 from needs_registry.permissions import (
-    can_read_decision,
-    can_read_meeting,
     can_read_need,
     can_read_need_attachment,
     readable_needs,
 )
+from steering.permissions import can_read_decision
 
 BOARD_STATUSES = [Status.SUBMITTED, Status.UNDER_REVIEW, Status.ACCEPTED]
 BOARD_SORTS = {
@@ -249,29 +245,10 @@ def cost_shares(*, need: Need, positions: list[CityPosition] | None = None) -> l
     return shares
 
 
-@dataclass
-class ProcurementRoute:
-    code: str
-    label: str
-    threshold: int | None
-
-
 def procurement_route(need: Need) -> ProcurementRoute:
-    """Which procurement route the estimated total value over the contract term requires."""
-    value = need.total_cost_eur
-    national = settings.PROCUREMENT_NATIONAL_THRESHOLD_EUR
-    eu = settings.PROCUREMENT_EU_THRESHOLD_EUR
-    if value >= eu:
-        return ProcurementRoute("eu", _("EU procurement (at or above the EU threshold)"), eu)
-    if value >= national:
-        return ProcurementRoute(
-            "national", _("National procurement (at or above the national threshold)"), national
-        )
-    return ProcurementRoute(
-        "small",
-        _("Below the national threshold: a small procurement under the cities' own rules"),
-        None,
-    )
+    """The route the need's estimated value over its contract term requires, as goods
+    and services (the need page uses its procurement plan's contract type)."""
+    return route_for(need.total_cost_eur)
 
 
 @dataclass
@@ -309,12 +286,12 @@ def timeline(*, need: Need) -> list[Transition]:
     return list(need.transitions.select_related("actor", "actor__organisation"))
 
 
-def decisions_for(*, need: Need) -> list[Decision]:
-    return list(
-        need.decisions.select_related("meeting", "recorded_by").prefetch_related(
-            "stances__organisation"
-        )
+def decisions_for(*, need: Need, viewer: User) -> list:
+    """The steering group's decisions on the need that the viewer may read."""
+    decisions = need.decisions.select_related("meeting", "item", "recorded_by").prefetch_related(
+        "stances__organisation"
     )
+    return [d for d in decisions if can_read_decision(viewer, d)]
 
 
 def round_list() -> QuerySet[PrioritisationRound]:
@@ -360,36 +337,6 @@ def city_allocation(*, round_: PrioritisationRound, organisation: Organisation) 
     return dict(
         round_.allocations.filter(organisation=organisation).values_list("need_id", "points")
     )
-
-
-def meeting_list(*, viewer: User) -> QuerySet[Meeting]:
-    """Meetings with how many agenda items were decided (shown as such to every member)."""
-    if not can_read_meeting(viewer, Meeting()):
-        return Meeting.objects.none()
-    return Meeting.objects.annotate(decision_count=Count("decisions")).order_by("-held_on")
-
-
-def meeting_get(*, viewer: User, pk: int) -> Meeting:
-    try:
-        meeting = Meeting.objects.get(pk=pk)
-    except Meeting.DoesNotExist:
-        raise Http404 from None
-    if not can_read_meeting(viewer, meeting):
-        raise Http404
-    return meeting
-
-
-def meeting_decisions(*, viewer: User, meeting: Meeting) -> list[Decision]:
-    """The meeting's decisions; each has ``readable``: whether the viewer may see what
-    was decided and on which need, or only that the agenda item was decided."""
-    decisions = list(
-        meeting.decisions.select_related("meeting", "need", "recorded_by").prefetch_related(
-            "stances__organisation"
-        )
-    )
-    for decision in decisions:
-        decision.readable = can_read_decision(viewer, decision)
-    return decisions
 
 
 def yearly_summary(*, year: int) -> list[dict]:

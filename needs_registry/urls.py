@@ -1,4 +1,5 @@
 from django.urls import path
+from django.views.generic import RedirectView
 
 from needs_registry import views
 
@@ -25,8 +26,16 @@ urlpatterns = [
     path("rounds/", views.round_list, name="round_list"),
     path("rounds/<int:pk>/", views.round_detail, name="round_detail"),
     path("rounds/<int:pk>/close/", views.round_close, name="round_close"),
-    path("meetings/", views.meeting_list, name="meeting_list"),
-    path("meetings/<int:pk>/", views.meeting_detail, name="meeting_detail"),
-    path("meetings/<int:pk>/edit/", views.meeting_edit, name="meeting_edit"),
+    # Meetings moved to the steering group's pages; old links still lead there.
+    path(
+        "meetings/",
+        RedirectView.as_view(pattern_name="steering:meeting_list", permanent=True),
+        name="meeting_list",
+    ),
+    path(
+        "meetings/<int:pk>/",
+        RedirectView.as_view(pattern_name="steering:meeting_detail", permanent=True),
+        name="meeting_detail",
+    ),
     path("reports/yearly/", views.yearly_report, name="yearly_report"),
 ]

@@ -24,9 +24,6 @@ from needs_registry.services.needs import (
     need_update,
 )
 from needs_registry.services.steering import (
-    decision_record,
-    meeting_create,
-    meeting_update,
     round_allocate,
     round_close,
     round_open,
@@ -39,11 +36,8 @@ __all__ = [
     "city_vote_cast",
     "city_vote_withdraw",
     "commitment_record",
-    "decision_record",
     "dependencies_set",
     "follow_set",
-    "meeting_create",
-    "meeting_update",
     "need_attachment_add",
     "need_create",
     "need_merge",

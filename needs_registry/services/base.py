@@ -4,12 +4,13 @@ those who follow it, and keeping its discussion thread as public as the need."""
 from decimal import Decimal
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
 from django.utils import timezone
 
 from accounts.models import AuditEntry, Organisation, User
 from accounts.services import audit_record
-from forum.services import notification_create, thread_publicity_follow
+from forum.services import thread_publicity_follow
 from needs_registry import permissions
 from needs_registry.models import (
     CityPosition,
@@ -18,6 +19,7 @@ from needs_registry.models import (
     Need,
     NeedCityHistory,
 )
+from notifications.services import notify
 
 POSITION_FIELDS = [
     "stance",
@@ -112,21 +114,37 @@ def interested(need: Need) -> list[User]:
     return list(people)
 
 
-def notify_interested(need: Need, *, actor: User, kind: str, text: str) -> None:
-    """Tell those interested in the need who may read it (a draft's title stays in its city)."""
-    notification_create(
-        users=[user for user in interested(need) if permissions.can_read_need(user, need)],
-        kind=kind,
+def notify_interested(
+    need: Need,
+    *,
+    actor: User,
+    kind: str,
+    params: dict[str, Any] | None = None,
+    target: Any = None,
+) -> None:
+    """Tell those interested in the need who may read it (a draft's title stays in its
+    city); ``target`` is the need unless the kind points at something else (a decision)."""
+    notify(
+        [user for user in interested(need) if permissions.can_read_need(user, need)],
+        kind,
+        params,
         actor=actor,
-        need=need,
-        text=text,
+        target=need if target is None else target,
         url=need.get_absolute_url(),
     )
 
 
+def actor_city(actor: User) -> Organisation:
+    """The city ``actor`` acts for, once a permission check has let them act for one."""
+    if actor.organisation is None:
+        # The permission checks refuse members without a city before this is asked.
+        raise PermissionDenied
+    return actor.organisation
+
+
 def discussion_follow(need: Need, actor: User) -> None:
     """Give the need's discussion thread the need's publicity, after the need changed."""
-    if need.discussion_id:
+    if need.discussion is not None:
         thread_publicity_follow(
             actor=actor, thread=need.discussion, publicity=permissions.need_publicity(need)
         )

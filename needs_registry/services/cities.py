@@ -23,6 +23,7 @@ from needs_registry.models import (
     VoteRecord,
 )
 from needs_registry.services.base import (
+    actor_city,
     city_history_record,
     commitment_state,
     lock_need,
@@ -50,10 +51,11 @@ def city_position_set(
     need = lock_need(need)
     if not permissions.can_set_position(actor, need):
         raise PermissionDenied
+    city = actor_city(actor)
     if stance == CityPosition.Stance.SOLVED and not solution.strip():
         raise ValidationError({"solution": _("Tell how and with what it is solved.")})
-    position = CityPosition.objects.filter(need=need, organisation=actor.organisation).first()
-    position = position or CityPosition(need=need, organisation=actor.organisation)
+    position = CityPosition.objects.filter(need=need, organisation=city).first()
+    position = position or CityPosition(need=need, organisation=city)
     before = position_state(position)
     position.stance = stance
     position.urgency = urgency
@@ -67,7 +69,7 @@ def city_position_set(
     city_history_record(
         actor=actor,
         need=need,
-        organisation=actor.organisation,
+        organisation=city,
         kind=NeedCityHistory.Kind.POSITION,
         before=before,
         after=position_state(position),
@@ -87,12 +89,11 @@ def commitment_record(
     need = lock_need(need)
     if not permissions.can_set_position(actor, need):
         raise PermissionDenied
+    city = actor_city(actor)
     commitment = Commitment.objects.filter(
-        need=need, organisation=actor.organisation, budget_year=budget_year
+        need=need, organisation=city, budget_year=budget_year
     ).first()
-    commitment = commitment or Commitment(
-        need=need, organisation=actor.organisation, budget_year=budget_year
-    )
+    commitment = commitment or Commitment(need=need, organisation=city, budget_year=budget_year)
     before = commitment_state(commitment)
     commitment.amount_eur = amount_eur
     commitment.recorded_by = actor
@@ -102,7 +103,7 @@ def commitment_record(
     city_history_record(
         actor=actor,
         need=need,
-        organisation=actor.organisation,
+        organisation=city,
         kind=NeedCityHistory.Kind.COMMITMENT,
         before=before,
         after=commitment_state(commitment),
@@ -120,11 +121,12 @@ def city_vote_cast(*, actor: User, need: Need, comment: str = "") -> CityVote:
     need = lock_need(need)
     if not permissions.can_vote(actor, need):
         raise PermissionDenied
+    city = actor_city(actor)
     comment = (comment or "").strip()[:500]
-    vote = CityVote.objects.filter(need=need, organisation=actor.organisation).first()
+    vote = CityVote.objects.filter(need=need, organisation=city).first()
     action = VoteRecord.Action.CHANGED if vote else VoteRecord.Action.CAST
     if vote is None:
-        vote = CityVote(need=need, organisation=actor.organisation)
+        vote = CityVote(need=need, organisation=city)
     vote.voter = actor
     vote.comment = comment
     vote.cast_at = timezone.now()
@@ -134,7 +136,7 @@ def city_vote_cast(*, actor: User, need: Need, comment: str = "") -> CityVote:
     except IntegrityError:
         raise ValidationError(_("Your city's vote was just cast by someone else.")) from None
     VoteRecord.objects.create(
-        need=need, organisation=actor.organisation, voter=actor, action=action, comment=comment
+        need=need, organisation=city, voter=actor, action=action, comment=comment
     )
     refresh_counts(need)
     return vote
@@ -145,11 +147,12 @@ def city_vote_withdraw(*, actor: User, need: Need) -> None:
     need = lock_need(need)
     if not permissions.can_vote(actor, need):
         raise PermissionDenied
-    deleted, _n = CityVote.objects.filter(need=need, organisation=actor.organisation).delete()
+    city = actor_city(actor)
+    deleted, _n = CityVote.objects.filter(need=need, organisation=city).delete()
     if deleted:
         VoteRecord.objects.create(
             need=need,
-            organisation=actor.organisation,
+            organisation=city,
             voter=actor,
             action=VoteRecord.Action.WITHDRAWN,
         )

@@ -1,10 +1,13 @@
 """A need's life: writing and editing it, moving it through its statuses, merging,
 dependencies, attachments."""
 
+from __future__ import annotations
+
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -13,8 +16,8 @@ from accounts.models import AuditEntry, User
 from accounts.services import audit_record
 from downloads.checks import upload_check
 from forum import services as forum_services
-from forum.models import Category, Notification, Thread
-from needs_registry import permissions
+from forum.models import Category, Thread
+from needs_registry import notification_kinds, permissions
 from needs_registry.models import (
     CityVote,
     Follow,
@@ -53,7 +56,11 @@ NEED_FIELDS = [
 
 @transaction.atomic
 def need_create(
-    *, actor: User, data: Mapping[str, Any], tags: Iterable[str] = (), origin_thread=None
+    *,
+    actor: User,
+    data: Mapping[str, Any],
+    tags: Iterable[str] = (),
+    origin_thread: Thread | None = None,
 ) -> Need:
     """Write a new need as a draft of the actor's city; the actor is its contact and follower."""
     if not permissions.can_create_need(actor):
@@ -190,9 +197,8 @@ def need_transition(*, actor: User, need: Need, to_status: str, reason: str = ""
     notify_interested(
         need,
         actor=actor,
-        kind=Notification.Kind.NEED_STATUS,
-        text=_("“%(title)s” is now: %(status)s")
-        % {"title": need.title, "status": need.get_status_display()},
+        kind=notification_kinds.STATUS_CHANGED,
+        params={"status": need.status},
     )
     index_on_commit("need", need.pk)
     return need
@@ -279,9 +285,8 @@ def need_merge(*, actor: User, need: Need, target: Need, reason: str) -> Need:
     notify_interested(
         target,
         actor=actor,
-        kind=Notification.Kind.NEED_STATUS,
-        text=_("“%(source)s” was merged into “%(target)s”")
-        % {"source": need.title, "target": target.title},
+        kind=notification_kinds.MERGED,
+        params={"source": need.title},
     )
     index_on_commit("need", need.pk)
     index_on_commit("need", target.pk)
@@ -318,7 +323,7 @@ def dependencies_set(*, actor: User, need: Need, depends_on: Iterable[Need]) -> 
 
 
 @transaction.atomic
-def need_attachment_add(*, actor: User, need: Need, upload) -> NeedAttachment:
+def need_attachment_add(*, actor: User, need: Need, upload: UploadedFile[bytes]) -> NeedAttachment:
     """Attach a file to a need, stored under a random name once the actor may edit the
     need and its type is checked on content (like forum attachments)."""
     need = lock_need(need)
@@ -326,7 +331,7 @@ def need_attachment_add(*, actor: User, need: Need, upload) -> NeedAttachment:
         raise PermissionDenied
     mime, name = upload_check(upload)
     attachment = NeedAttachment(
-        need=need, uploader=actor, original_name=name, content_type=mime, size=upload.size
+        need=need, uploader=actor, original_name=name, content_type=mime, size=upload.size or 0
     )
     attachment.file.save(name, upload, save=False)
     attachment.save()

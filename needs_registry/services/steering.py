@@ -1,7 +1,7 @@
-"""The steering group's work: prioritisation rounds, meetings and decisions."""
+"""Prioritisation rounds: the cities spread their points over the backlog."""
 
 from collections.abc import Iterable, Mapping
-from datetime import date, datetime
+from datetime import datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -11,20 +11,14 @@ from django.utils.translation import gettext as _
 
 from accounts.models import AuditEntry, User
 from accounts.services import audit_record
-from forum.models import Notification
 from needs_registry import permissions
 from needs_registry.models import (
-    Decision,
-    DecisionStance,
-    Meeting,
     Need,
     PrioritisationRound,
     RoundAllocation,
     Status,
-    Transition,
 )
-from needs_registry.services.base import discussion_follow, lock_need, notify_interested
-from search.indexing import index_on_commit
+from needs_registry.services.base import actor_city
 
 
 @transaction.atomic
@@ -77,6 +71,7 @@ def round_allocate(
     round_ = PrioritisationRound.objects.select_for_update().get(pk=round_.pk)
     if not permissions.can_allocate(actor, round_):
         raise PermissionDenied
+    city = actor_city(actor)
     allowed = set(round_.needs.values_list("pk", flat=True))
     clean: dict[int, int] = {}
     for need_id, value in points.items():
@@ -94,16 +89,16 @@ def round_allocate(
             }
         )
     previous = dict(
-        RoundAllocation.objects.filter(round=round_, organisation=actor.organisation).values_list(
+        RoundAllocation.objects.filter(round=round_, organisation=city).values_list(
             "need_id", "points"
         )
     )
-    RoundAllocation.objects.filter(round=round_, organisation=actor.organisation).delete()
+    RoundAllocation.objects.filter(round=round_, organisation=city).delete()
     RoundAllocation.objects.bulk_create(
         RoundAllocation(
             round=round_,
             need_id=need_id,
-            organisation=actor.organisation,
+            organisation=city,
             points=value,
             allocated_by=actor,
         )
@@ -116,9 +111,9 @@ def round_allocate(
             action=AuditEntry.Action.POINTS_ALLOCATED,
             actor=actor,
             target=f"round:{round_.pk}",
-            summary=f"{actor.organisation.slug}: {sum(now.values())} points",
+            summary=f"{city.slug}: {sum(now.values())} points",
             data={
-                "organisation": actor.organisation.slug,
+                "organisation": city.slug,
                 "before": {str(k): v for k, v in sorted(previous.items())},
                 "after": {str(k): v for k, v in sorted(now.items())},
             },
@@ -150,114 +145,6 @@ def round_close(*, actor: User, round_: PrioritisationRound) -> PrioritisationRo
             },
         )
     return round_
-
-
-@transaction.atomic
-def meeting_create(*, actor: User, title: str, held_on: date) -> Meeting:
-    if not permissions.can_record_meeting(actor):
-        raise PermissionDenied
-    meeting = Meeting(title=title, held_on=held_on, created_by=actor)
-    meeting.full_clean()
-    meeting.save()
-    audit_record(
-        action=AuditEntry.Action.MEETING,
-        actor=actor,
-        target=f"meeting:{meeting.pk}",
-        summary="created",
-        data={"title": meeting.title, "held_on": meeting.held_on.isoformat()},
-    )
-    return meeting
-
-
-@transaction.atomic
-def meeting_update(*, actor: User, meeting: Meeting, title: str, held_on: date) -> Meeting:
-    """Correct a meeting's title or date; audits the change from what to what."""
-    meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
-    if not permissions.can_record_meeting(actor):
-        raise PermissionDenied
-    before = {"title": meeting.title, "held_on": meeting.held_on.isoformat()}
-    meeting.title, meeting.held_on = title, held_on
-    meeting.full_clean()
-    meeting.save()
-    after = {"title": meeting.title, "held_on": meeting.held_on.isoformat()}
-    if after != before:
-        audit_record(
-            action=AuditEntry.Action.MEETING,
-            actor=actor,
-            target=f"meeting:{meeting.pk}",
-            summary="changed: " + ", ".join(k for k in after if after[k] != before[k]),
-            data={"before": before, "after": after},
-        )
-    return meeting
-
-
-@transaction.atomic
-def decision_record(
-    *,
-    actor: User,
-    meeting: Meeting,
-    need: Need,
-    agenda_item: str,
-    text: str,
-    rationale: str,
-    resulting_status: str,
-    stances: Mapping[int, str],
-) -> Decision:
-    """Record the steering group's decision on a need at a meeting.
-
-    Writes ``Decision`` with each city's stance, moves the need to the
-    resulting status (recorded as a transition), audits and notifies.
-    """
-    need = lock_need(need)
-    if not permissions.can_steer(actor):
-        raise PermissionDenied
-    if resulting_status not in permissions.decision_targets(need.status):
-        raise ValidationError({"resulting_status": _("The need cannot move to that status.")})
-    decision = Decision(
-        meeting=meeting,
-        need=need,
-        agenda_item=agenda_item,
-        text=text,
-        rationale=rationale,
-        resulting_status=resulting_status,
-        recorded_by=actor,
-    )
-    decision.full_clean()
-    decision.save()
-    DecisionStance.objects.bulk_create(
-        DecisionStance(decision=decision, organisation_id=organisation_id, stance=stance)
-        for organisation_id, stance in stances.items()
-        if stance
-    )
-    if resulting_status != need.status:
-        from_status = need.status
-        need.status = resulting_status
-        if resulting_status in {Status.ACCEPTED, Status.REJECTED}:
-            need.decided_at = timezone.now()
-        need.save()
-        discussion_follow(need, actor)
-        Transition.objects.create(
-            need=need,
-            from_status=from_status,
-            to_status=resulting_status,
-            actor=actor,
-            reason=_("Decision %(item)s at %(meeting)s: %(text)s")
-            % {"item": agenda_item, "meeting": meeting, "text": text},
-        )
-    audit_record(
-        action=AuditEntry.Action.NEED_DECISION,
-        actor=actor,
-        target=f"need:{need.pk}",
-        summary=f"{meeting} {agenda_item}: {resulting_status}",
-    )
-    notify_interested(
-        need,
-        actor=actor,
-        kind=Notification.Kind.NEED_DECISION,
-        text=_("Decision on “%(title)s”: %(text)s") % {"title": need.title, "text": text[:150]},
-    )
-    index_on_commit("need", need.pk)
-    return decision
 
 
 def round_points_total(need: Need) -> int:

@@ -28,9 +28,6 @@ from needs_registry.views.needs import (
     similar_needs,
 )
 from needs_registry.views.steering import (
-    meeting_detail,
-    meeting_edit,
-    meeting_list,
     round_close,
     round_detail,
     round_list,
@@ -45,9 +42,6 @@ __all__ = [
     "commitment",
     "dependencies",
     "follow",
-    "meeting_detail",
-    "meeting_edit",
-    "meeting_list",
     "need_create",
     "need_detail",
     "need_edit",

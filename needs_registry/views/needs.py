@@ -11,6 +11,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from accounts.ratelimit import rate_limit
+from budget import selectors as budget_selectors
+from budget.permissions import can_manage_need_costs
 from downloads.responses import file_download
 from forum.models import Domain
 from forum.selectors import first_post_body, thread_get_for_viewer
@@ -112,6 +114,7 @@ def need_detail(request: HttpRequest, pk: int) -> HttpResponse:
     need = selectors.need_get_for_viewer(viewer=request.user, pk=pk)
     user = request.user
     matrix = selectors.city_matrix(need=need)
+    costs = budget_selectors.need_costs(need=need)
     positions = [row.position for row in matrix if row.position]
     own_vote = None
     if user.is_authenticated and user.organisation_id:
@@ -125,15 +128,21 @@ def need_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "need": need,
             "matrix": matrix,
             "shares": selectors.cost_shares(need=need, positions=positions),
-            "route": selectors.procurement_route(need),
+            "route": costs.route,
+            "costs": costs,
+            "can_manage_costs": can_manage_need_costs(user, need),
             "history": selectors.vote_history(need=need),
             "city_history": selectors.city_history(need=need),
             "timeline": selectors.timeline(need=need),
-            "decisions": selectors.decisions_for(need=need),
+            "decisions": selectors.decisions_for(need=need, viewer=user),
             "points": services.round_points_total(need),
             "links": selectors.need_links(viewer=user, need=need),
+            # Submitting a draft is its own plain button; the list holds the rest.
+            "can_submit": permissions.can_transition(user, need, Status.SUBMITTED),
             "transitions": [
-                (s, Status(s).label) for s in permissions.allowed_transitions(user, need)
+                (s, Status(s).label)
+                for s in permissions.allowed_transitions(user, need)
+                if s != Status.SUBMITTED
             ],
             "can_edit": permissions.can_edit_need(user, need),
             "can_vote": permissions.can_vote(user, need),

@@ -3,7 +3,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -13,12 +13,8 @@ from accounts.ratelimit import rate_limit
 from frontend.forms import add_service_errors
 from frontend.params import choice_param, parse_int
 from needs_registry import permissions, selectors, services
-from needs_registry.forms import (
-    DecisionForm,
-    MeetingForm,
-    RoundForm,
-)
-from needs_registry.views.base import EXPORT_FORMATS, crumbs, export_response, member_cities
+from needs_registry.forms import RoundForm
+from needs_registry.views.base import EXPORT_FORMATS, crumbs, export_response
 
 # Far above any round's budget, far below the database's integers.
 MAX_POINTS = 1_000_000
@@ -148,103 +144,3 @@ def round_close(request: HttpRequest, pk: int) -> HttpResponse:
     services.round_close(actor=request.user, round_=round_)
     messages.success(request, _("The round was closed."))
     return redirect("needs:round_detail", pk=pk)
-
-
-@login_required
-@rate_limit("steering", form=MeetingForm)
-def meeting_list(request: HttpRequest) -> HttpResponse:
-    form = (
-        MeetingForm(request.POST or None) if permissions.can_record_meeting(request.user) else None
-    )
-    if request.method == "POST":
-        if form is None:
-            raise PermissionDenied
-        if form.is_valid():
-            meeting = services.meeting_create(actor=request.user, **form.cleaned_data)
-            return redirect("needs:meeting_detail", pk=meeting.pk)
-    return render(
-        request,
-        "needs_registry/meeting_list.html",
-        {
-            "meetings": selectors.meeting_list(viewer=request.user),
-            "form": form,
-            "breadcrumbs": crumbs((_("Steering group meetings"), None)),
-        },
-        status=400 if form is not None and form.errors else 200,
-    )
-
-
-@login_required
-@rate_limit("steering", form=DecisionForm)
-def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    meeting = selectors.meeting_get(viewer=request.user, pk=pk)
-    cities = list(member_cities())
-    can_decide = permissions.can_steer(request.user)
-    form = (
-        DecisionForm(request.POST or None, cities=cities, initial={"need": request.GET.get("need")})
-        if can_decide
-        else None
-    )
-    if request.method == "POST":
-        if form is None:
-            raise PermissionDenied
-        if form.is_valid():
-            try:
-                need = selectors.need_get_for_viewer(
-                    viewer=request.user, pk=form.cleaned_data["need"]
-                )
-            except Http404:
-                form.add_error("need", _("There is no need with that number."))
-            else:
-                try:
-                    services.decision_record(
-                        actor=request.user,
-                        meeting=meeting,
-                        need=need,
-                        agenda_item=form.cleaned_data["agenda_item"],
-                        text=form.cleaned_data["text"],
-                        rationale=form.cleaned_data["rationale"],
-                        resulting_status=form.cleaned_data["resulting_status"],
-                        stances=form.stances(),
-                    )
-                except ValidationError as error:
-                    add_service_errors(form, error)
-                else:
-                    messages.success(request, _("The decision was recorded."))
-                    return redirect("needs:meeting_detail", pk=meeting.pk)
-    return render(
-        request,
-        "needs_registry/meeting_detail.html",
-        {
-            "meeting": meeting,
-            "decisions": selectors.meeting_decisions(viewer=request.user, meeting=meeting),
-            "form": form,
-            "meeting_form": (
-                MeetingForm(
-                    initial={"title": meeting.title, "held_on": meeting.held_on},
-                    prefix="meeting",
-                )
-                if permissions.can_record_meeting(request.user)
-                else None
-            ),
-            "breadcrumbs": crumbs(
-                (_("Steering group meetings"), reverse("needs:meeting_list")), (str(meeting), None)
-            ),
-        },
-        status=400 if form is not None and form.errors else 200,
-    )
-
-
-@login_required
-@require_POST
-@rate_limit("steering")
-def meeting_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    """Correct a meeting's title or date (the change is audited)."""
-    meeting = selectors.meeting_get(viewer=request.user, pk=pk)
-    form = MeetingForm(request.POST, prefix="meeting")
-    if form.is_valid():
-        services.meeting_update(actor=request.user, meeting=meeting, **form.cleaned_data)
-        messages.success(request, _("The meeting was saved."))
-    else:
-        messages.error(request, _("Give the meeting a title and a date."))
-    return redirect("needs:meeting_detail", pk=meeting.pk)

@@ -4,6 +4,10 @@
 // Words come from Django's JavaScript catalogue (/jsi18n/, loaded before this
 // module): gettext(), ngettext() and interpolate() are its globals.
 
+import { setupCombobox } from "./combobox.js";
+import { Announcer, enhance, setupLiveThread } from "./thread.js";
+import { setupLiveList } from "./thread_list.js";
+
 const csrfToken = () => document.querySelector("input[name=csrfmiddlewaretoken]")?.value ?? "";
 
 function post(url, data) {
@@ -15,25 +19,13 @@ function post(url, data) {
   });
 }
 
-function announce(text) {
-  const region = document.getElementById("live-announcer");
-  if (!region) return;
-  region.textContent = "";
-  window.setTimeout(() => { region.textContent = text; }, 50);
-}
-
-function fromHTML(html) {
-  const template = document.createElement("template");
-  template.innerHTML = html.trim();
-  return template.content.firstElementChild;
-}
-
 class LiveConnection {
   constructor(url) {
     this.url = url;
     this.handlers = new Map();
     this.threads = new Map(); // thread id -> last seq seen
     this.resyncing = new Set(); // threads asked again after a gap
+    this.list = undefined; // the thread list watched: { category }
     this.retry = 500;
     this.open();
   }
@@ -46,6 +38,7 @@ class LiveConnection {
     this.socket.addEventListener("open", () => {
       this.retry = 500;
       for (const [thread, seq] of this.threads) this.send({ type: "subscribe", thread, after: seq });
+      if (this.list) this.send({ type: "watch_list", ...this.list });
       this.pinger = window.setInterval(() => this.send({ type: "ping" }), 30000);
     });
     this.socket.addEventListener("message", (message) => {
@@ -84,6 +77,11 @@ class LiveConnection {
     if (this.socket.readyState === WebSocket.OPEN) this.socket.send(JSON.stringify(message));
   }
 
+  watchList(category) {
+    this.list = { category };
+    this.send({ type: "watch_list", category });
+  }
+
   subscribe(thread, seq) {
     this.threads.set(thread, seq);
     this.send({ type: "subscribe", thread, after: seq });
@@ -91,10 +89,21 @@ class LiveConnection {
 }
 
 function setUnread(count) {
-  const badge = document.querySelector("[data-unread-count]");
-  if (!badge) return;
-  badge.textContent = String(count);
-  badge.hidden = count === 0;
+  // One badge in the menu, one on the menu button of narrow screens.
+  for (const badge of document.querySelectorAll("[data-unread-count]")) {
+    badge.textContent = String(count);
+    badge.hidden = count === 0;
+  }
+}
+
+// The menu is a disclosure on narrow screens; on wide ones it is always open.
+function setupSiteMenu() {
+  const menu = document.querySelector("[data-site-menu]");
+  if (!menu) return;
+  const wide = window.matchMedia("(min-width: 70rem)");
+  const follow = () => { menu.open = wide.matches; };
+  follow();
+  wide.addEventListener("change", follow);
 }
 
 function setupThread(live) {
@@ -118,63 +127,16 @@ function setupThread(live) {
     readTimer = window.setTimeout(() => {
       readTimer = undefined;
       sentNumber = readNumber;
-      post(`/forum/t/${thread}/read/`, { number: readNumber });
+      post(posts.dataset.readUrl, { number: readNumber });
     }, 2000 + Math.random() * 8000);
   };
   document.addEventListener("visibilitychange", () => markRead(readNumber));
 
-  // A deleted or hidden post arrives as a tombstone: no text, no author.
-  const removePost = (current) => {
-    for (const part of current.querySelectorAll(".post-body, .reply-to, .attachments, [data-reactions], .post-controls, .edited")) {
-      part.remove();
-    }
-    current.classList.add("is-deleted");
-    const note = document.createElement("p");
-    note.className = "post-body muted";
-    note.textContent = gettext("This post is no longer shown.");
-    current.append(note);
-  };
-
-  const replacePost = (event) => {
-    const current = posts.querySelector(`[data-post-id="${event.post}"]`);
-    if (!current) return;
-    if (event.gone) {
-      removePost(current);
-      return;
-    }
-    const fresh = fromHTML(event.html);
-    const controls = current.querySelector(".post-controls");
-    if (controls && !fresh.classList.contains("is-deleted")) fresh.append(controls);
-    current.replaceWith(fresh);
-    if (!controls && !fresh.classList.contains("is-deleted")) addControls(fresh, posts);
-  };
-
-  live.on("post.created", (event) => {
-    if (!onLastPage) return;
-    if (event.gone || posts.querySelector(`[data-post-id="${event.post}"]`)) return;
-    const element = fromHTML(event.html);
-    addControls(element, posts);
-    posts.append(element);
-    const author = element.querySelector(".post-author")?.textContent?.trim() ?? "";
-    announce(interpolate(gettext("New post by %(name)s"), { name: author }, true));
-    markRead(event.number);
+  setupLiveThread(live, {
+    posts,
+    markRead,
+    announcer: new Announcer(document.getElementById("live-announcer")),
   });
-  live.on("post.edited", replacePost);
-  live.on("post.deleted", replacePost);
-  live.on("post.reactions", (event) => {
-    if (event.gone) return;
-    const box = posts.querySelector(`[data-post-id="${event.post}"] [data-reactions]`);
-    if (!box) return;
-    box.replaceChildren(...Object.entries(event.counts).map(([kind, count]) => {
-      const span = document.createElement("span");
-      span.className = "reaction-count";
-      span.dataset.kind = kind;
-      const symbol = document.querySelector(`button.reaction[data-kind="${kind}"]`)?.textContent ?? kind;
-      span.textContent = `${symbol.trim()} ${count}`;
-      return span;
-    }));
-  });
-  live.on("thread.updated", () => {});
   live.on("presence", (event) => {
     if (!presence) return;
     const count = event.count ?? event.viewers.length;
@@ -236,56 +198,6 @@ function setupThread(live) {
   });
 }
 
-function bindInlineForms(root) {
-  for (const form of root.querySelectorAll("form[data-inline]")) {
-    form.addEventListener("submit", async (submit) => {
-      submit.preventDefault();
-      await fetch(form.action, {
-        method: "POST",
-        headers: { Accept: "application/json" },
-        body: new FormData(form),
-        credentials: "same-origin",
-      });
-    });
-  }
-  for (const button of root.querySelectorAll("button.reaction")) {
-    button.dataset.kind = button.closest("form")?.querySelector("input[name=kind]")?.value ?? "";
-  }
-}
-
-function setupInlineForms() {
-  bindInlineForms(document);
-}
-
-// A post that arrives live is rendered once for every viewer; this viewer's
-// controls are made from those of a post already on the page.
-function addControls(element, posts) {
-  const me = document.body.dataset.userId;
-  const mine = element.dataset.authorId === me;
-  const candidates = [...posts.querySelectorAll("[data-post-id] > .post-controls")];
-  const model = candidates.find((c) => (c.closest("[data-post-id]").dataset.authorId === me) === mine)
-    ?? candidates[0];
-  if (!model) return;
-  const source = model.closest("[data-post-id]");
-  const controls = model.cloneNode(true);
-  const from = `/p/${source.dataset.postId}/`;
-  const to = `/p/${element.dataset.postId}/`;
-  for (const node of controls.querySelectorAll("[href], [action]")) {
-    for (const attribute of ["href", "action"]) {
-      const value = node.getAttribute(attribute);
-      if (value) node.setAttribute(attribute, value.replace(from, to).replace(`reply_to=${source.dataset.postId}`, `reply_to=${element.dataset.postId}`));
-    }
-  }
-  for (const link of controls.querySelectorAll("a[href$='/edit/'], a[href$='/delete/']")) {
-    if (!mine && !document.body.dataset.moderator) link.remove();
-  }
-  for (const link of controls.querySelectorAll("a[href$='/flag/']")) {
-    if (mine) link.remove();
-  }
-  element.append(controls);
-  bindInlineForms(controls);
-}
-
 function setupSuggestions() {
   const input = document.querySelector("input[data-suggest-url]");
   if (!input) return;
@@ -327,6 +239,8 @@ function setupSimilarNeeds() {
   const title = form.querySelector("#id_title");
   const problem = form.querySelector("#id_problem");
   if (!box || !list || !title) return;
+  // The hints belong right under the title being typed, not at the end of the form.
+  (title.closest(".field") ?? title).after(box);
   let timer;
   const look = () => {
     window.clearTimeout(timer);
@@ -351,13 +265,45 @@ function setupSimilarNeeds() {
   problem?.addEventListener("input", look);
 }
 
+// The agenda's need picker: needs awaiting decision, searched as the number or
+// title is typed. Without it the field takes a need's number as typed.
+function setupNeedPicker() {
+  const form = document.querySelector("form[data-need-search-url]");
+  const field = form?.querySelector("input[data-need-combobox]");
+  if (!field) return;
+  setupCombobox(field, {
+    url: form.dataset.needSearchUrl,
+    id: `${field.id}-options`,
+    label: form.dataset.needOptionsLabel,
+    query: () => ({ query: field.value.trim() }),
+    option: (result) => ({ name: result.label, detail: `${result.organisation} · ${result.status}` }),
+    choose: (result) => {
+      field.value = result.label;
+      return interpolate(gettext("Chosen: %(need)s"), { need: result.label }, true);
+    },
+  });
+  // The need field belongs to an item about a need only.
+  const kind = form.querySelector("select[name$=kind]");
+  const box = field.closest(".field");
+  if (kind && box) {
+    const toggle = () => { box.hidden = kind.value !== "need"; };
+    kind.addEventListener("change", toggle);
+    toggle();
+  }
+}
+
 const body = document.body;
+setupSiteMenu();
+setupNeedPicker();
 setupSimilarNeeds();
-setupInlineForms();
 setupSuggestions();
 if (body.dataset.liveUrl) {
   const live = new LiveConnection(body.dataset.liveUrl);
   live.on("notifications.count", (event) => setUnread(event.unread));
   setupThread(live);
+  const list = document.querySelector("[data-live-list]");
+  if (list) setupLiveList(live, list, document.getElementById("live-announcer"));
   window.openCitiesLive = live;
 }
+// Menus, toolbars and inline forms of whatever the live thread did not take.
+enhance(document);
