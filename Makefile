@@ -49,12 +49,14 @@ worker: setup
 	$(MANAGE) db_worker
 
 # Unit, integration and realtime tests first, with branch coverage of the apps
-# ([tool.coverage] in pyproject.toml); browser tests in their own process.
+# ([tool.coverage] in pyproject.toml) and the floor for services, selectors and
+# permissions (tests/coverage_check.py); browser tests in their own process.
 test: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
 	$(VENV)/bin/pytest -m "not browser" -p no:randomly --cov --cov-branch --cov-report=term
+	$(PY) -m tests.coverage_check
 	$(VENV)/bin/pytest -m browser; status=$$?; if [ $$status -eq 5 ]; then exit 0; else exit $$status; fi
 
 # On PostgreSQL and Redis when they answer on this machine, as in production.

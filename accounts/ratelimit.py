@@ -40,6 +40,8 @@ LIMITS: dict[str, tuple[int, int]] = {
     "react": (60, 60),
     "flag": (10, 600),
     "draft": (60, 60),
+    "preview": (60, 60),
+    "mention": (120, 60),
     "read": (120, 60),
     "watch": (30, 60),
     "moderate": (60, 60),

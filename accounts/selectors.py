@@ -1,5 +1,6 @@
 """Reads for people and organisations."""
 
+from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
 
@@ -16,11 +17,9 @@ from accounts.permissions import (
     shows_member_details,
 )
 from forum.models import (
-    CONFIDENTIAL_NOTIFICATION_TEXT,
     Attachment,
     Draft,
     Flag,
-    Notification,
     Post,
     PostRevision,
     Reaction,
@@ -28,14 +27,11 @@ from forum.models import (
     Thread,
     Watch,
 )
-from forum.permissions import can_read_thread
 from needs_registry.models import (
     CityPosition,
     CityVote,
     Commitment,
-    Decision,
     Follow,
-    Meeting,
     Need,
     NeedAttachment,
     NeedCityHistory,
@@ -45,6 +41,8 @@ from needs_registry.models import (
     Transition,
     VoteRecord,
 )
+from notifications.selectors import notification_rows
+from steering.models import Decision, Meeting
 
 
 def organisation_list(*, only_cities: bool = False) -> QuerySet[Organisation]:
@@ -68,7 +66,8 @@ def member_list(
     members = (
         User.objects.filter(listed_members(), organisation__isnull=False)
         .select_related("organisation")
-        .prefetch_related("expertise", "roles")
+        # django-stubs cannot see through taggit's manager, which does prefetch.
+        .prefetch_related("expertise", "roles")  # type: ignore[misc]
         .order_by("organisation__name_fi", "display_name")
     )
     if organisation:
@@ -92,7 +91,8 @@ def member_get_for_viewer(*, viewer: User, pk: int) -> tuple[User, bool]:
     try:
         member = (
             User.objects.select_related("organisation")
-            .prefetch_related("expertise", "roles")
+            # django-stubs cannot see through taggit's manager, which does prefetch.
+            .prefetch_related("expertise", "roles")  # type: ignore[misc]
             .get(pk=pk)
         )
     except User.DoesNotExist:
@@ -117,38 +117,16 @@ def expertise_counts(*, viewer: User, limit: int = 30) -> list[tuple[str, int]]:
 EXPERT_ROLE = "expert"  # every member is an expert; the IAM grants the other roles
 
 
-def _rows(queryset, *fields: str) -> list[dict[str, Any]]:
+def _rows(queryset: QuerySet[Any], *fields: str) -> list[dict[str, Any]]:
     return [
         {k: v.isoformat() if isinstance(v, datetime | date) else v for k, v in row.items()}
         for row in queryset.values(*fields)
     ]
 
 
-def _notification_rows(user: User) -> list[dict[str, Any]]:
-    """The member's notifications as the notifications page shows them: one about a
-    thread the member may no longer read (moved, hidden, made confidential) keeps
-    no title."""
-    notifications = (
-        Notification.objects.filter(user=user)
-        .select_related("thread__category")
-        .prefetch_related("thread__audience_organisations", "thread__category__read_organisations")
-        .order_by("created_at", "id")
-    )
-    return [
-        {
-            "kind": n.kind,
-            "text": n.text
-            if n.thread is None or can_read_thread(user, n.thread)
-            else str(CONFIDENTIAL_NOTIFICATION_TEXT),
-            "url": n.url,
-            "created_at": n.created_at.isoformat(),
-            "read_at": n.read_at.isoformat() if n.read_at else None,
-        }
-        for n in notifications
-    ]
-
-
-def _attachment_rows(attachments) -> list[dict[str, Any]]:
+def _attachment_rows(
+    attachments: Iterable[tuple[Attachment | NeedAttachment, dict[str, Any]]],
+) -> list[dict[str, Any]]:
     return [
         {
             "name": a.original_name,
@@ -231,7 +209,7 @@ def member_data(*, user: User) -> dict[str, Any]:
         "read_marks": _rows(
             ReadState.objects.filter(user=user), "thread_id", "last_read_number", "read_at"
         ),
-        "notifications": _notification_rows(user),
+        "notifications": notification_rows(user=user),
         "attachments": _attachment_rows(
             [
                 *((a, {"post_id": a.post_id}) for a in Attachment.objects.filter(uploader=user)),
@@ -335,7 +313,7 @@ def member_data(*, user: User) -> dict[str, Any]:
     }
 
 
-def audit_log(*, viewer: User, action: str = "") -> QuerySet:
+def audit_log(*, viewer: User, action: str = "") -> QuerySet[AuditEntry]:
     if not can_read_audit_log(viewer):
         raise Http404
     entries = AuditEntry.objects.all()

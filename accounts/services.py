@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from allauth.socialaccount.models import SocialAccount
 from django.conf import settings
 from django.contrib.auth import SESSION_KEY
 from django.contrib.sessions.backends.base import SessionBase
@@ -294,7 +295,7 @@ def sign_in_session_end(*, session_key: str, user: User | None) -> SignInSession
 
 
 def _session_store(session_key: str) -> SessionBase:
-    engine = import_string(f"{settings.SESSION_ENGINE}.SessionStore")
+    engine: type[SessionBase] = import_string(f"{settings.SESSION_ENGINE}.SessionStore")
     return engine(session_key=session_key)
 
 
@@ -690,7 +691,7 @@ def member_anonymise(*, actor: User, user: User) -> User:
         user.expertise.clear()
         UserRole.objects.filter(user=user).delete()
         user.__dict__.pop("role_set", None)
-        user.socialaccount_set.all().delete()
+        SocialAccount.objects.filter(user=user).delete()
         _member_sessions_end(user)
         rewritten = member_forum_anonymise(
             user_id=user.pk, names=names, handle=handle, label=str(user.public_name)

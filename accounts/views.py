@@ -26,6 +26,7 @@ from accounts.forms import MemberFilterForm, ProfileForm
 from accounts.models import AuditEntry
 from accounts.ratelimit import rate_limit
 from frontend.params import choice_param, page_param, safe_next
+from notifications import selectors as notification_selectors
 
 logger = logging.getLogger(__name__)
 
@@ -137,7 +138,12 @@ def member_directory(request: HttpRequest) -> HttpResponse:
 @login_required
 def member_detail(request: HttpRequest, pk: int) -> HttpResponse:
     member, details = selectors.member_get_for_viewer(viewer=request.user, pk=pk)
-    return render(request, "accounts/member_detail.html", {"member": member, "details": details})
+    muted = notification_selectors.is_muted(user=request.user, other=member)
+    return render(
+        request,
+        "accounts/member_detail.html",
+        {"member": member, "details": details, "muted": muted},
+    )
 
 
 @login_required

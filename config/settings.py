@@ -52,8 +52,11 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", SITE_URL)
 INSTALLED_APPS = [
     "daphne",
     "accounts",
+    "notifications",
     "forum",
     "needs_registry",
+    "budget",
+    "steering",
     "frontend",
     "search",
     "downloads",
@@ -414,7 +417,28 @@ if not DEBUG:
 OPEN_DATA_PUBLIC = env_bool("OPEN_DATA_PUBLIC", True)
 PROCUREMENT_NATIONAL_THRESHOLD_EUR = int(env("PROCUREMENT_NATIONAL_THRESHOLD_EUR", "60000"))
 PROCUREMENT_EU_THRESHOLD_EUR = int(env("PROCUREMENT_EU_THRESHOLD_EUR", "216000"))
+# Procurement thresholds (€, excluding VAT) by contract type: (national, EU).
+# National: the Act on Public Procurement and Concession Contracts (1397/2016), section 25.
+# EU, for municipalities (sub-central contracting authorities), 2026–2027: Commission
+# Delegated Regulation (EU) 2025/2152 amending Directive 2014/24/EU (the social and other
+# specific services of its Annex XIV stay at 750,000 € by Article 4 of the directive).
+# Goods and services follow the two settings above. Override any as JSON, e.g.
+# PROCUREMENT_THRESHOLDS_EUR='{"construction": [150000, 5404000]}'.
+PROCUREMENT_THRESHOLDS_EUR: dict[str, tuple[int, int]] = {
+    "goods_services": (PROCUREMENT_NATIONAL_THRESHOLD_EUR, PROCUREMENT_EU_THRESHOLD_EUR),
+    "construction": (150_000, 5_404_000),
+    "social_health": (400_000, 750_000),
+    "design_contest": (60_000, 216_000),
+} | {
+    kind: (int(national), int(eu))
+    for kind, (national, eu) in json.loads(env("PROCUREMENT_THRESHOLDS_EUR", "{}")).items()
+}
 WEBSOCKET_MAX_FRAME_BYTES = 16 * 1024
+# The steering group's quorum: more than this share of the member cities must be
+# represented (at a meeting, or voting in an electronic decision). "1/2": more than half.
+STEERING_QUORUM = tuple(int(part) for part in env("STEERING_QUORUM", "1/2").split("/", 1))
+# An electronic decision's reminder goes out this many hours before it closes.
+STEERING_BALLOT_REMINDER_HOURS = int(env("STEERING_BALLOT_REMINDER_HOURS", "24"))
 
 # The reverse proxies in front of Daphne that append to X-Forwarded-For: the
 # client address is taken that many entries from the right (0: REMOTE_ADDR).

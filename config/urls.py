@@ -1,12 +1,13 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
-from django.views.generic import RedirectView, TemplateView
+from django.views.generic import RedirectView
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
 from accounts import views as account_views
+from budget.api import router as budget_api
 from frontend import views as frontend_views
 from needs_registry.api import api as open_data_api
 
@@ -16,6 +17,9 @@ handler404 = "frontend.views.page_not_found"
 handler500 = "frontend.views.server_error"
 
 TO_SIGN_IN = RedirectView.as_view(pattern_name="sign_in", query_string=True)
+
+# The budget's part of the open-data API, beside the needs.
+open_data_api.add_router("/", budget_api)
 
 urlpatterns = [
     path("healthz", frontend_views.healthz, name="healthz"),
@@ -42,16 +46,15 @@ urlpatterns = [
     path("django-admin/", admin.site.urls),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
-    path(
-        "accessibility/",
-        TemplateView.as_view(template_name="frontend/accessibility.html"),
-        name="accessibility_statement",
-    ),
+    path("accessibility/", frontend_views.accessibility_statement, name="accessibility_statement"),
     path("search/", include("search.urls")),
     path("api/", open_data_api.urls),
     path("", include("accounts.urls")),
     path("forum/", include("forum.urls")),
+    path("notifications/", include("notifications.urls")),
     path("needs/", include("needs_registry.urls")),
+    path("budget/", include("budget.urls")),
+    path("steering/", include("steering.urls")),
 ]
 
 if settings.DEBUG:

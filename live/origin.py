@@ -10,10 +10,17 @@ from no page of ours. Wildcard entries of ``CSRF_TRUSTED_ORIGINS``
 (``https://*.example.org``) match nothing here.
 """
 
+from collections.abc import Awaitable, Callable
+from typing import Any
 from urllib.parse import urlsplit
 
 from channels.security.websocket import WebsocketDenier
 from django.conf import settings
+
+Scope = dict[str, Any]
+Receive = Callable[[], Awaitable[dict[str, Any]]]
+Send = Callable[[dict[str, Any]], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 DEFAULT_PORTS = {"http": 80, "https": 443}
 
@@ -50,13 +57,14 @@ def site_origins() -> set[Origin]:
 class SiteOriginMiddleware:
     """Refuse a websocket handshake whose ``Origin`` is not exactly one of the site's."""
 
-    def __init__(self, application) -> None:
+    def __init__(self, application: ASGIApp) -> None:
         self.application = application
 
-    async def __call__(self, scope, receive, send):
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "websocket":
             values = [value for name, value in scope.get("headers", []) if name == b"origin"]
             origin = parse_origin(values[0].decode("latin1")) if len(values) == 1 else None
             if origin is None or origin not in site_origins():
-                return await WebsocketDenier()(scope, receive, send)
-        return await self.application(scope, receive, send)
+                await WebsocketDenier()(scope, receive, send)
+                return
+        await self.application(scope, receive, send)

@@ -2,11 +2,14 @@
 
 import re
 from html import unescape
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from forum import permissions
 from search.models import SearchDocument
 from search.text import index_terms
+
+if TYPE_CHECKING:
+    from forum.models import Thread
 
 TAG_RE = re.compile(r"<[^>]+>")
 
@@ -15,7 +18,7 @@ def plain_text(html: str) -> str:
     return unescape(TAG_RE.sub(" ", html or "")).strip()
 
 
-def audience(thread) -> str:
+def audience(thread: "Thread") -> str:
     """Who may read a confidential thread's documents, as the backends match it."""
     if not thread.is_confidential:
         return ""
@@ -31,7 +34,9 @@ def document_for(kind: str, object_id: int) -> dict[str, Any] | None:
     if kind == SearchDocument.Kind.THREAD:
         thread = (
             Thread.objects.select_related("author", "organisation", "category")
-            .prefetch_related("tags", "audience_organisations", "category__read_organisations")
+            .prefetch_related(  # type: ignore[misc]  # taggit managers are invisible to django-stubs
+                "tags", "audience_organisations", "category__read_organisations"
+            )
             .filter(pk=object_id)
             .first()
         )
@@ -86,7 +91,7 @@ def document_for(kind: str, object_id: int) -> dict[str, Any] | None:
     if kind == SearchDocument.Kind.NEED:
         need = (
             Need.objects.select_related("organisation", "contact")
-            .prefetch_related("tags")
+            .prefetch_related("tags")  # type: ignore[misc]  # taggit manager
             .filter(pk=object_id)
             .first()
         )

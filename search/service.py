@@ -103,8 +103,9 @@ def index_category_documents(category_id: int) -> int:
     stale = SearchDocument.objects.filter(category_id=category_id).exclude(
         thread_id__in=Thread.objects.filter(category_id=category_id).values("pk")
     )
-    for thread_id in set(stale.values_list("thread_id", flat=True)):
-        done += index_thread_documents(thread_id)
+    for stale_thread_id in set(stale.values_list("thread_id", flat=True)):
+        if stale_thread_id is not None:
+            done += index_thread_documents(stale_thread_id)
     return done
 
 
@@ -124,9 +125,15 @@ def pending_replay(engine: MeilisearchBackend | None = None) -> int:
     return done
 
 
+class ResultPage(Page[Hit]):
+    """A page of hits that also says which backend answered."""
+
+    backend: str = ""
+
+
 def search(
     *, viewer: User, query: str, filters: SearchFilters | None = None, page: int | str = 1
-) -> Page:
+) -> ResultPage:
     """One page of results the viewer may see, best first, with highlighted snippets."""
     filters = filters or SearchFilters()
     try:
@@ -148,8 +155,8 @@ def search(
         results = DatabaseBackend().search(
             access=access, query=query, filters=filters, offset=offset, limit=RESULTS_PER_PAGE
         )
-    paginator = Paginator(range(results.total), RESULTS_PER_PAGE)
-    result_page = Page(results.hits, min(number, paginator.num_pages), paginator)
+    paginator: Paginator[Any] = Paginator(range(results.total), RESULTS_PER_PAGE)
+    result_page = ResultPage(results.hits, min(number, paginator.num_pages), paginator)
     result_page.backend = results.backend
     return result_page
 
@@ -159,7 +166,7 @@ def suggest(*, viewer: User, query: str, limit: int = 8) -> list[Hit]:
     if len(query.strip()) < 2:
         return []
     results = search(viewer=viewer, query=query, filters=SearchFilters(kinds=["thread", "need"]))
-    return results.object_list[:limit]
+    return list(results.object_list)[:limit]
 
 
 def similar_needs(

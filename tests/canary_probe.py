@@ -89,6 +89,37 @@ def fetch(client: Client, url: str, method: str = "get", **kwargs) -> Seen:
     return Seen(f"{method.upper()} {url}", response_text(response))
 
 
+def follow_frames(client: Client, frames: Iterable[str]) -> list[Seen]:
+    """What a thread page fetches for the live frames it was sent.
+
+    Frames carry only ids (``forum.events``); the page then asks the thread's
+    fragments for the posts, state and poll they name, as the viewer it belongs
+    to. The frames and those answers together are what the channel gives.
+    """
+    posts: dict[int, set[int]] = {}
+    polls: set[tuple[int, int]] = set()
+    states: set[int] = set()
+    for text in frames:
+        data = json.loads(text)
+        for item in data if isinstance(data, list) else [data]:
+            thread = item.get("thread")
+            if not isinstance(thread, int) or item.get("gone"):
+                continue
+            if isinstance(item.get("post"), int):
+                posts.setdefault(thread, set()).add(item["post"])
+            if isinstance(item.get("poll"), int):
+                polls.add((thread, item["poll"]))
+            if item.get("type") == "thread.updated":
+                states.add(thread)
+    urls = [
+        f"/forum/t/{thread}/fragments/?posts={','.join(map(str, sorted(ids)))}"
+        for thread, ids in sorted(posts.items())
+    ]
+    urls += [f"/forum/t/{thread}/fragments/?poll={poll}" for thread, poll in sorted(polls)]
+    urls += [f"/forum/t/{thread}/fragments/?state=1" for thread in sorted(states)]
+    return [fetch(client, url) for url in urls]
+
+
 def judge(world: World, persona: str, seen: Iterable[Seen], finding: Finding, *, extra=()) -> None:
     """Every marker in every answer: a leak unless the persona is one of its insiders."""
     for answer in seen:

@@ -22,6 +22,7 @@ from forum import services as forum_services
 from forum.models import Post, Publicity, Thread
 from needs_registry import services as need_services
 from needs_registry.models import Need, Status
+from steering import services as steering_services
 from tests.factories import CategoryFactory, OrganisationFactory, UserFactory
 
 # Who probes. Every persona is probed on every channel; a marker lists the
@@ -206,8 +207,8 @@ def _build() -> World:
     )
     steering = CategoryFactory(slug="ohjausryhma", read_roles=[Role.STEERING_GROUP], position=1)
     for user in users.values():
-        forum_services.watch_set(user=user, category=open_category, on=True)
-    forum_services.watch_set(user=users["hml_steering"], category=steering, on=True)
+        forum_services.tracking_set(user=user, category=open_category, level="watching")
+    forum_services.tracking_set(user=users["hml_steering"], category=steering, level="watching")
 
     def thread(actor, category, key, *, publicity=Publicity.PUBLIC, **kwargs):
         return forum_services.thread_create(
@@ -226,7 +227,7 @@ def _build() -> World:
     # A public thread with a visible, a hidden and a deleted post, and a departed member.
     public = thread(twin, open_category, "public")
     for persona in ("porvoo_expert", "porvoo_lead", "pori_expert", "heinola_moderator"):
-        forum_services.watch_set(user=users[persona], thread=public, on=True)
+        forum_services.tracking_set(user=users[persona], thread=public, level="watching")
     visible = reply(users["writer"], public, f"Näkyvä {m['visible.old']}")
     forum_services.post_edit(
         actor=users["writer"], post=visible, body=f"Näkyvä {m['visible.text']}"
@@ -290,7 +291,7 @@ def _build() -> World:
 
     # A public thread moved into the steering group's category.
     moved = thread(twin, open_category, "moved")
-    forum_services.watch_set(user=users["porvoo_expert"], thread=moved, on=True)
+    forum_services.tracking_set(user=users["porvoo_expert"], thread=moved, level="watching")
     reply(twin, moved, f"Vastaus {m['moved.reply']}")
     forum_services.thread_moderate(actor=users["hml_steering"], thread=moved, category=steering)
     reply(users["hml_steering"], moved, f"Siirron jälkeen {m['moved.after']}")
@@ -339,10 +340,10 @@ def _build() -> World:
     Need.objects.filter(pk=draft.pk).update(discussion=draft_thread)
 
     # A meeting that decided on the public need and on Pori's draft.
-    meeting = need_services.meeting_create(
+    meeting = steering_services.meeting_create(
         actor=users["hml_steering"], title="Ohjausryhmä 1/2026", held_on=date(2026, 11, 30)
     )
-    need_services.decision_record(
+    steering_services.decision_record(
         actor=users["hml_steering"],
         meeting=meeting,
         need=public_need,
@@ -352,7 +353,7 @@ def _build() -> World:
         resulting_status=Status.UNDER_REVIEW,
         stances={},
     )
-    need_services.decision_record(
+    steering_services.decision_record(
         actor=users["pori_steering"],
         meeting=meeting,
         need=draft,
@@ -362,6 +363,11 @@ def _build() -> World:
         resulting_status=Status.DRAFT,
         stances={cities["pori"].pk: "for"},
     )
+    # Published, so every member city sees the meeting and what it may read of it.
+    steering_services.agenda_item_add(
+        actor=users["hml_steering"], meeting=meeting, kind="budget", title="Talousarvio 2027"
+    )
+    meeting = steering_services.agenda_publish(actor=users["hml_steering"], meeting=meeting)
     now = timezone.now()
     round_ = need_services.round_open(
         actor=users["hml_steering"],

@@ -14,7 +14,8 @@ gets through.
 """
 
 import re
-from datetime import timedelta
+from datetime import date, timedelta
+from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -24,10 +25,13 @@ from django.utils import timezone
 from django.utils.crypto import get_random_string
 
 from accounts.models import Role
+from budget import services as budget_services
 from forum import services as forum_services
 from needs_registry import services as needs_services
+from steering import services as steering_services
 from tests.factories import CategoryFactory, OrganisationFactory, UserFactory
 from tests.forum.test_attachments import PDF, PNG
+from tests.forum.test_composer import picture
 
 pytestmark = pytest.mark.django_db
 
@@ -133,13 +137,23 @@ def world():
         opens_at=now - timedelta(hours=1),
         closes_at=now + timedelta(days=1),
     )
-    meeting = need_services.meeting_create(actor=users["steering"], title="M", held_on=now.date())
+    meeting = steering_services.meeting_create(
+        actor=users["steering"], title="M", held_on=now.date()
+    )
+    item = steering_services.agenda_item_add(
+        actor=users["steering"], meeting=meeting, kind="other", title="Budget"
+    )
+    ballot = steering_services.ballot_open(
+        actor=users["steering"], title="E", proposal="p", closes_at=now + timedelta(days=3)
+    )
 
     return {
         "need": need,
         "draft": draft,
         "round": round_,
         "meeting": meeting,
+        "item": item,
+        "ballot": ballot,
         "users": users,
         "public": public,
         "internal": internal,
@@ -152,12 +166,49 @@ def world():
     }
 
 
+def with_budget(w, url: str) -> str:
+    """The consortium's budget, set up by a project coordinator."""
+    if "budget" not in w:
+        coordinator = UserFactory(organisation=w["pori"], roles=[Role.PROJECT_COORDINATOR])
+        w["budget"] = budget_services.budget_create(
+            actor=coordinator,
+            name="B",
+            starts_on=date(2026, 8, 1),
+            ends_on=date(2029, 7, 31),
+            total_cents=52_000_000,
+            external_share=Decimal("0.5"),
+        )
+        budget_services.participation_add(
+            actor=coordinator,
+            budget=w["budget"],
+            organisation=w["pori"],
+            joined_on=date(2026, 8, 1),
+        )
+    return url
+
+
+def need_cost(w) -> int:
+    """A cost of Pori's submitted need, recorded by Pori's ICT lead."""
+    cost = budget_services.need_cost_save(
+        actor=w["users"]["ict_lead"],
+        need=w["need"],
+        data={"kind": "tendering", "payer": "cities", "estimated_cents": 100_000},
+    )
+    return cost.pk
+
+
 def everyone(status):
     return dict.fromkeys(KINDS, status)
 
 
 def members(status, anonymous="login"):
     return {**dict.fromkeys(KINDS, status), "anonymous": anonymous}
+
+
+def own_notification(w) -> int:
+    from notifications.models import Notification
+
+    return Notification.objects.get(user=w["users"]["expert_a"], kind="forum.reply").pk
 
 
 def board_attachment_url(w) -> str:
@@ -171,6 +222,21 @@ def board_attachment_url(w) -> str:
     return post.attachments.get().get_absolute_url()
 
 
+def board_picture_thumbnail_url(w) -> str:
+    """The thumbnail of a picture attached in the steering group's confidential thread."""
+    post = forum_services.post_create(
+        actor=w["users"]["steering"], thread=w["secret"], body="kuva", uploads=[picture()]
+    )
+    return post.attachments.get().get_thumbnail_url()
+
+
+def board_poll(w):
+    """A poll in the steering group's confidential thread, its results shown live."""
+    return forum_services.poll_create(
+        actor=w["users"]["steering"], thread=w["secret"], question="Q", options=["A", "B"]
+    )
+
+
 def draft_attachment_url(w) -> str:
     """A file attached to Pori's draft need."""
     upload = SimpleUploadedFile("a.pdf", PDF)
@@ -179,8 +245,55 @@ def draft_attachment_url(w) -> str:
     return attachment.get_absolute_url()
 
 
+def draft_minutes_attachment_url(w) -> str:
+    """A file attached to minutes not yet approved."""
+    steering = w["users"]["steering"]
+    minutes = steering_services.minutes_save(
+        actor=steering, meeting=w["meeting"], text="x", publicity="public"
+    )
+    upload = SimpleUploadedFile("a.pdf", PDF)
+    attachment = steering_services.minutes_attachment_add(
+        actor=steering, minutes=minutes, upload=upload
+    )
+    return attachment.get_absolute_url()
+
+
+def calendar_token(w) -> str:
+    return steering_services.calendar_token_renew(actor=w["users"]["expert_b"]).token
+
+
 # key -> (url builder, outcome of a GET per kind, outcome of a POST per kind)
 MATRIX = {
+    "budget:overview": (
+        lambda w: with_budget(w, "/budget/"),
+        members(200),
+        members(405),
+    ),
+    "budget:what_if": (
+        lambda w: with_budget(w, "/budget/what-if/"),
+        members(200),
+        members(405),
+    ),
+    "budget:payment_create": (
+        lambda w: with_budget(w, "/budget/payments/"),
+        members(405),
+        members(403),
+    ),
+    "budget:need_cost_create": (
+        lambda w: f"/budget/needs/{w['need'].pk}/costs/new/",
+        {**members(403), "ict_lead": 200},
+        {**members(403), "ict_lead": 400},
+    ),
+    "budget:need_cost_edit": (
+        lambda w: f"/budget/costs/{need_cost(w)}/",
+        {**members(403), "ict_lead": 200},
+        {**members(403), "ict_lead": 400},
+    ),
+    "budget:procurement_plan_edit": (
+        lambda w: f"/budget/needs/{w['need'].pk}/procurement/",
+        {**members(403), "ict_lead": 200},
+        {**members(403), "ict_lead": 400},
+    ),
     "accessibility_statement": (
         lambda w: "/accessibility/",
         everyone(200),
@@ -261,6 +374,16 @@ MATRIX = {
         everyone(404),
         everyone(404),
     ),
+    "api:get_budget": (
+        lambda w: with_budget(w, "/api/budget"),
+        everyone(200),
+        everyone(405),
+    ),
+    "api:list_shares": (
+        lambda w: with_budget(w, "/api/budget/shares"),
+        everyone(200),
+        everyone(405),
+    ),
     "api:get_need": (
         lambda w: f"/api/needs/{w['draft'].pk}",
         everyone(404),
@@ -297,13 +420,53 @@ MATRIX = {
         {**everyone(404), "steering": 200},
         everyone(405),
     ),
+    "forum:attachment_thumbnail": (
+        lambda w: board_picture_thumbnail_url(w),
+        {**everyone(404), "steering": 200},
+        everyone(405),
+    ),
+    "forum:poll_create": (
+        lambda w: f"/forum/t/{w['internal'].pk}/polls/new/",
+        {**members(403), "expert_a": 200, "moderator": 200, "admin": 200},
+        {**members(403), "expert_a": 400, "moderator": 400, "admin": 400},
+    ),
+    "forum:poll_vote": (
+        lambda w: f"/forum/polls/{board_poll(w).pk}/vote/",
+        members(405),
+        {**members(404), "steering": 400},
+    ),
+    "forum:poll_export": (
+        lambda w: f"/forum/polls/{board_poll(w).pk}/export.csv",
+        {**members(404), "steering": 200},
+        members(405),
+    ),
+    "forum:mention_candidates": (
+        lambda w: "/forum/mentions/?q=a",
+        members(200),
+        members(405),
+    ),
+    "forum:post_preview": (
+        lambda w: "/forum/preview/",
+        members(405),
+        members(200),
+    ),
+    "forum:thread_draft_save": (
+        lambda w: "/forum/new/draft/",
+        members(405),
+        members(200),
+    ),
+    "forum:thread_start": (
+        lambda w: "/forum/new/",
+        members(200),
+        members(400),
+    ),
     "forum:category_feed": (
         lambda w: f"/forum/c/open/feed/{w['users']['expert_b'].feed_token}/",
         everyone(200),
         everyone(200),
     ),
-    "forum:category_watch": (
-        lambda w: "/forum/c/open/watch/",
+    "forum:category_tracking": (
+        lambda w: "/forum/c/open/tracking/",
         members(405),
         members(302),
     ),
@@ -327,10 +490,36 @@ MATRIX = {
         {**members(404), "moderator": 200, "admin": 200},
         {**members(404), "moderator": 200, "admin": 200},
     ),
-    "forum:notifications": (
-        lambda w: "/forum/notifications/",
+    "notifications:list": (
+        lambda w: "/notifications/",
         members(200),
+        members(405),
+    ),
+    "notifications:mark_all_read": (
+        lambda w: "/notifications/read/",
+        members(405),
         members(302),
+    ),
+    # Expert A's notification of the reply in their thread: theirs alone.
+    "notifications:mute_list": (
+        lambda w: "/notifications/muted/",
+        members(200),
+        members(405),
+    ),
+    "notifications:mute_set": (
+        lambda w: f"/notifications/muted/{w['users']['expert_a'].pk}/",
+        members(405),
+        {**members(302), "expert_a": 404},  # nobody mutes themselves
+    ),
+    "notifications:open": (
+        lambda w: f"/notifications/{own_notification(w)}/",
+        {**members(404), "expert_a": 302},
+        {**members(404), "expert_a": 302},
+    ),
+    "notifications:mark_read": (
+        lambda w: f"/notifications/{own_notification(w)}/read/",
+        members(405),
+        {**members(404), "expert_a": 302},
     ),
     "forum:post_create": (
         lambda w: f"/forum/t/{w['internal'].pk}/reply/",
@@ -361,6 +550,11 @@ MATRIX = {
         lambda w: f"/forum/p/{w['reply'].pk}/history/",
         everyone(200),
         everyone(200),
+    ),
+    "forum:thread_fragments": (
+        lambda w: f"/forum/t/{w['reply'].thread_id}/fragments/?posts={w['reply'].pk}&state=1",
+        everyone(200),
+        everyone(405),
     ),
     "forum:post_permalink": (
         lambda w: f"/forum/p/{w['reply'].pk}/",
@@ -403,8 +597,8 @@ MATRIX = {
         members(405),
         members(200),
     ),
-    "forum:thread_watch": (
-        lambda w: f"/forum/t/{w['internal'].pk}/watch/",
+    "forum:thread_tracking": (
+        lambda w: f"/forum/t/{w['internal'].pk}/tracking/",
         members(405),
         members(302),
     ),
@@ -463,15 +657,16 @@ MATRIX = {
         members(405),
         members(302),
     ),
+    # Old addresses of the meeting pages, which moved to the steering group's pages.
     "needs:meeting_detail": (
         lambda w: f"/needs/meetings/{w['meeting'].pk}/",
-        members(200),
-        {**members(403), "steering": 400},
+        everyone(302),
+        everyone(302),
     ),
     "needs:meeting_list": (
         lambda w: "/needs/meetings/",
-        members(200),
-        {**members(403), "steering": 400},
+        everyone(302),
+        everyone(302),
     ),
     "needs:need_create": (
         lambda w: "/needs/new/",
@@ -532,11 +727,6 @@ MATRIX = {
     ),
     "needs:support": (
         lambda w: f"/needs/{w['need'].pk}/support/",
-        members(405),
-        members(302),
-    ),
-    "needs:meeting_edit": (
-        lambda w: f"/needs/meetings/{w['meeting'].pk}/edit/",
         members(405),
         members(302),
     ),
@@ -615,6 +805,117 @@ MATRIX = {
         lambda w: "/accounts/3rdparty/signup/",
         everyone("login"),
         everyone("login"),
+    ),
+    "steering:roster": (
+        lambda w: "/steering/",
+        members(200),
+        # Only a city's ICT lead (or the coordinator) records its nominations.
+        {**members(403), "ict_lead": 400},
+    ),
+    "steering:nomination_end": (
+        lambda w: "/steering/nominations/999999/end/",
+        members(405),
+        members(404),
+    ),
+    "steering:meeting_list": (
+        lambda w: "/steering/meetings/",
+        members(200),
+        {**members(403), "steering": 400},
+    ),
+    # The meeting's agenda is not published: only the steering group sees it.
+    "steering:meeting_detail": (
+        lambda w: f"/steering/meetings/{w['meeting'].pk}/",
+        {**members(404), "steering": 200},
+        {**members(404), "steering": 200},
+    ),
+    "steering:meeting_edit": (
+        lambda w: f"/steering/meetings/{w['meeting'].pk}/edit/",
+        members(405),
+        {**members(404), "steering": 400},
+    ),
+    "steering:agenda_add": (
+        lambda w: f"/steering/meetings/{w['meeting'].pk}/agenda/",
+        members(405),
+        {**members(404), "steering": 400},
+    ),
+    "steering:agenda_remove": (
+        lambda w: f"/steering/meetings/{w['meeting'].pk}/agenda/{w['item'].pk}/remove/",
+        members(405),
+        {**members(404), "steering": 302},
+    ),
+    # Once the steering member has published it, the others see the meeting but
+    # may not run it.
+    "steering:agenda_publish": (
+        lambda w: f"/steering/meetings/{w['meeting'].pk}/publish/",
+        members(405),
+        {**members(404), "steering": 302, "moderator": 403, "admin": 403},
+    ),
+    "steering:attendance": (
+        lambda w: f"/steering/meetings/{w['meeting'].pk}/attendance/",
+        members(405),
+        {**members(404), "steering": 302},
+    ),
+    "steering:decision_add": (
+        lambda w: f"/steering/meetings/{w['meeting'].pk}/decisions/",
+        members(405),
+        {**members(404), "steering": 400},
+    ),
+    "steering:minutes_save": (
+        lambda w: f"/steering/meetings/{w['meeting'].pk}/minutes/",
+        members(405),
+        {**members(404), "steering": 400},
+    ),
+    "steering:minutes_attachment_add": (
+        lambda w: f"/steering/meetings/{w['meeting'].pk}/minutes/files/",
+        members(405),
+        members(404),
+    ),
+    "steering:minutes_approve": (
+        lambda w: f"/steering/meetings/{w['meeting'].pk}/minutes/approve/",
+        members(405),
+        members(404),
+    ),
+    "steering:invitation": (
+        lambda w: f"/steering/meetings/{w['meeting'].pk}/invitation.ics",
+        members(404),
+        members(404),
+    ),
+    "steering:minutes_attachment": (
+        draft_minutes_attachment_url,
+        {**members(404), "steering": 200},
+        {**members(404), "steering": 200},
+    ),
+    # The token is the key (calendar apps send no session); renewing it revokes it.
+    "steering:calendar_feed": (
+        lambda w: f"/steering/calendar/{calendar_token(w)}.ics",
+        everyone(200),
+        everyone(200),
+    ),
+    "steering:calendar_renew": (
+        lambda w: "/steering/calendar/renew/",
+        members(405),
+        members(302),
+    ),
+    "steering:need_search": (
+        lambda w: "/steering/needs/search/?q=Shared",
+        {**members(404), "steering": 200},
+        {**members(404), "steering": 200},
+    ),
+    "steering:ballot_list": (
+        lambda w: "/steering/electronic/",
+        members(200),
+        {**members(403), "steering": 400},
+    ),
+    # Nobody here holds a city's seat, so nobody may vote.
+    "steering:ballot_detail": (
+        lambda w: f"/steering/electronic/{w['ballot'].pk}/",
+        members(200),
+        members(403),
+    ),
+    "steering:ballot_close": (
+        lambda w: f"/steering/electronic/{w['ballot'].pk}/close/",
+        members(405),
+        {**members(403), "steering": 302},
     ),
     "wagtail_serve": (
         lambda w: "/",

@@ -27,8 +27,17 @@ from django.db import transaction
 from django.test import override_settings
 
 from accounts import ratelimit
-from forum.tasks import send_daily_digests, send_notification_email
-from tests.canary_probe import TALLY, Finding, Seen, client_for, fetch, judge
+from notifications.tasks import send_daily_digests, send_notification_email
+from tests.canary_probe import (
+    TALLY,
+    Finding,
+    Seen,
+    client_for,
+    fetch,
+    follow_frames,
+    judge,
+    response_text,
+)
 from tests.canary_world import (
     ANONYMOUS,
     NOBODY,
@@ -140,8 +149,8 @@ def moderation(world: World, persona: str, client) -> list[Seen]:
 
 def notifications(world: World, persona: str, client) -> list[Seen]:
     return [
-        fetch(client, "/forum/notifications/"),
-        fetch(client, "/forum/notifications/", HTTP_HX_REQUEST="true"),
+        fetch(client, "/notifications/"),
+        fetch(client, "/notifications/", HTTP_HX_REQUEST="true"),
     ]
 
 
@@ -179,11 +188,16 @@ def feeds(world: World, persona: str, client) -> list[Seen]:
 
 
 def events_http(world: World, persona: str, client) -> list[Seen]:
-    return [
-        fetch(client, f"/forum/t/{thread.pk}/events/?after={after}")
-        for thread in all_threads(world)
-        for after in (0, -1)
-    ]
+    """The stored events, and the fragments a page fetches for the ids they name."""
+    seen, replayed = [], []
+    for thread in all_threads(world):
+        for after in (0, -1):
+            url = f"/forum/t/{thread.pk}/events/?after={after}"
+            response = client.get(url)
+            seen.append(Seen(f"GET {url}", response_text(response)))
+            if response.status_code == 200:
+                replayed.append(response.content.decode())
+    return seen + follow_frames(client, replayed)
 
 
 # ---------------------------------------------------------------- search
@@ -314,7 +328,7 @@ def need_writes(world: World, persona: str, client) -> list[Seen]:
         fetch(client, f"/needs/{draft.pk}/follow/", "post", data={"on": "1"}),
         fetch(
             client,
-            f"/needs/meetings/{world.objects['meeting'].pk}/?need={draft.pk}",
+            f"/steering/meetings/{world.objects['meeting'].pk}/?need={draft.pk}",
         ),
     ]
 
@@ -326,8 +340,13 @@ def promote(world: World, persona: str, client) -> list[Seen]:
 def steering_pages(world: World, persona: str, client) -> list[Seen]:
     meeting, round_ = world.objects["meeting"], world.objects["round"]
     return [
-        fetch(client, "/needs/meetings/"),
-        fetch(client, f"/needs/meetings/{meeting.pk}/"),
+        fetch(client, "/steering/"),
+        fetch(client, "/steering/meetings/"),
+        fetch(client, f"/steering/meetings/{meeting.pk}/"),
+        fetch(client, f"/steering/meetings/{meeting.pk}/invitation.ics"),
+        fetch(client, "/steering/electronic/"),
+        fetch(client, f"/steering/needs/search/?q={world.marker('draft.title')}"),
+        fetch(client, "/needs/meetings/", follow=True),
         fetch(client, "/needs/rounds/"),
         fetch(client, f"/needs/rounds/{round_.pk}/"),
         fetch(client, "/needs/reports/yearly/"),
@@ -470,7 +489,13 @@ CHANNELS = [
     Channel(
         "emails",
         emails,
-        controls=(("porvoo_expert", "public.title"), ("hml_steering", "restricted.title")),
+        # The titles, and the posts' own words where the reader may read them.
+        controls=(
+            ("porvoo_expert", "public.title"),
+            ("porvoo_expert", "visible.text"),
+            ("hml_steering", "restricted.title"),
+            ("hml_steering", "restricted.reply"),
+        ),
     ),
     Channel(
         "feeds",

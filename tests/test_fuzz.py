@@ -73,15 +73,22 @@ HOSTILE = [
 COMMON = ["page", "next", "format", "sort", "q"]
 EXTRA = {
     "needs:round_detail": ["points_{need}", "points_abc", "points_", "points_99999999999999"],
-    "needs:meeting_detail": ["stance_{pori}", "stance_abc", "need"],
-    "needs:meeting_edit": ["meeting-title", "meeting-held_on"],
+    "steering:decision_add": [
+        "decision-stance_{pori}",
+        "decision-dissent_{pori}",
+        "decision-stance_abc",
+        "decision-item",
+    ],
+    "steering:meeting_edit": ["meeting-title", "meeting-held_on", "meeting-starts_at"],
+    "steering:agenda_add": ["agenda-kind", "agenda-need", "agenda-title", "agenda-publicity"],
+    "steering:attendance": ["attendance-city_{pori}", "attendance-city_abc"],
     "needs:yearly_report": ["year"],
     "forum:thread_events": ["after"],
     "set_language": ["language"],
     "api:list_needs": ["limit", "offset", "status", "domain"],
 }
 
-WATCHED_APPS = ("accounts", "forum", "needs_registry", "search", "frontend")
+WATCHED_APPS = ("accounts", "forum", "needs_registry", "steering", "search", "frontend")
 # A refused sign-in is recorded in the audit log on purpose.
 UNWATCHED_TABLES = {"accounts_auditentry"}
 

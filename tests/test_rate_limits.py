@@ -150,14 +150,19 @@ WRITES = [
         "Keskeneräinen",
     ),
     ("read", lambda w, u: f"/forum/t/{w['thread'].pk}/read/", lambda w: {"number": "1"}, None),
-    ("watch", lambda w, u: f"/forum/t/{w['thread'].pk}/watch/", lambda w: {"watch": "1"}, None),
+    (
+        "watch",
+        lambda w, u: f"/forum/t/{w['thread'].pk}/tracking/",
+        lambda w: {"level": "watching"},
+        None,
+    ),
     (
         "moderate",
         lambda w, u: f"/forum/t/{w['thread'].pk}/moderate/",
         lambda w: {"action": "pin"},
         None,
     ),
-    ("notifications", lambda w, u: "/forum/notifications/", lambda w: {}, None),
+    ("notifications", lambda w, u: "/notifications/read/", lambda w: {}, None),
     (
         "profile",
         lambda w, u: "/profile/",
@@ -205,7 +210,7 @@ WRITES = [
     ),
     (
         "steering",
-        lambda w, u: "/needs/meetings/",
+        lambda w, u: "/steering/meetings/",
         lambda w: {"title": "Ohjausryhmän kokous", "held_on": "2026-12-01"},
         "Ohjausryhmän kokous",
     ),

@@ -101,6 +101,9 @@ const provider = new Provider(issuer, {
     ctx.body = page("Error", `<h1>Sign-in error</h1><p>${escape(out.error)}: ${escape(out.error_description ?? "")}</p>`);
   },
 });
+// Behind a TLS-terminating proxy (the production smoke test), take the scheme
+// from X-Forwarded-Proto so that discovery names https endpoints.
+if (process.env.PROXY_TRUSTED === "1") provider.proxy = true;
 provider.on("server_error", (ctx, error) => console.error("server_error", error));
 provider.on("backchannel.error", (ctx, error, client, accountId, sid) => {
   console.error(`back-channel logout to ${client.clientId} failed: ${error.message} ${error.cause ?? ""}`);

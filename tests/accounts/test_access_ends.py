@@ -66,11 +66,11 @@ async def close_code(communicator, timeout: float = 1.0) -> int | None:
 
 
 async def post_arrives(communicator, thread, author, body: str) -> bool:
-    await sync_to_async(forum_services.post_create)(actor=author, thread=thread, body=body)
+    post = await sync_to_async(forum_services.post_create)(actor=author, thread=thread, body=body)
     deadline = time.monotonic() + 2
     while time.monotonic() < deadline:
         event = json.loads(await communicator.receive_from(timeout=2))
-        if event["type"] == "post.created" and body in event["html"]:
+        if event["type"] == "post.created" and event["post"] == post.pk:
             return True
     return False
 

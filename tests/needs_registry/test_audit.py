@@ -10,6 +10,7 @@ from django.utils import timezone
 from accounts.models import AuditEntry, Role
 from needs_registry import services
 from needs_registry.models import CityPosition, NeedCityHistory, Status
+from steering import services as steering_services
 from tests.factories import CategoryFactory, OrganisationFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -94,17 +95,17 @@ def close_round(people, need):
 
 
 def create_meeting(people, need):
-    meeting = services.meeting_create(
+    meeting = steering_services.meeting_create(
         actor=people["coordinator"], title="Ohjausryhmä 3/2026", held_on=date(2026, 3, 1)
     )
     return AuditEntry.Action.MEETING, f"meeting:{meeting.pk}", "coordinator", "created"
 
 
 def edit_meeting(people, need):
-    meeting = services.meeting_create(
+    meeting = steering_services.meeting_create(
         actor=people["coordinator"], title="Ohjausryhmä 3/2026", held_on=date(2026, 3, 1)
     )
-    services.meeting_update(
+    steering_services.meeting_update(
         actor=people["steering"], meeting=meeting, title=meeting.title, held_on=date(2026, 3, 2)
     )
     return AuditEntry.Action.MEETING, f"meeting:{meeting.pk}", "steering", "changed: held_on"
@@ -209,23 +210,28 @@ def test_the_need_page_shows_the_history_in_finnish(client, people, need):
 
 
 def test_a_meeting_is_corrected_on_its_page_and_the_change_audited(client, people):
-    meeting = services.meeting_create(
+    meeting = steering_services.meeting_create(
         actor=people["coordinator"], title="Ohjausryhmä 3/2026", held_on=date(2026, 3, 1)
     )
     client.force_login(people["porvoo_lead"])
-    assert (
-        "Correct the meeting" not in client.get(f"/needs/meetings/{meeting.pk}/").content.decode()
-    )
+    # Not published yet: only the steering group and the coordinator see the meeting.
+    assert client.get(f"/steering/meetings/{meeting.pk}/").status_code == 404
     data = {"meeting-title": "Ohjausryhmä 4/2026", "meeting-held_on": "2026-04-01"}
-    assert client.post(f"/needs/meetings/{meeting.pk}/edit/", data).status_code == 403
+    assert client.post(f"/steering/meetings/{meeting.pk}/edit/", data).status_code == 404
 
     client.force_login(people["steering"])
-    assert "Correct the meeting" in client.get(f"/needs/meetings/{meeting.pk}/").content.decode()
-    response = client.post(f"/needs/meetings/{meeting.pk}/edit/", data)
+    # The old address leads to the meeting's page.
+    assert client.get(f"/needs/meetings/{meeting.pk}/")["Location"] == (
+        f"/steering/meetings/{meeting.pk}/"
+    )
+    page = client.get(f"/steering/meetings/{meeting.pk}/").content.decode()
+    assert "Correct the meeting" in page
+    response = client.post(f"/steering/meetings/{meeting.pk}/edit/", data)
     assert response.status_code == 302
     meeting.refresh_from_db()
     assert (meeting.title, meeting.held_on) == ("Ohjausryhmä 4/2026", date(2026, 4, 1))
     entry = AuditEntry.objects.filter(action=AuditEntry.Action.MEETING).first()
     assert entry.actor == people["steering"]
-    assert entry.data["before"] == {"title": "Ohjausryhmä 3/2026", "held_on": "2026-03-01"}
-    assert entry.data["after"] == {"title": "Ohjausryhmä 4/2026", "held_on": "2026-04-01"}
+    assert entry.summary == "changed: title, held_on"
+    assert entry.data["before"]["title"] == "Ohjausryhmä 3/2026"
+    assert entry.data["after"]["held_on"] == "2026-04-01"

@@ -8,7 +8,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from accounts.models import Role
-from forum.models import Notification
 from needs_registry import permissions, selectors, services
 from needs_registry.models import (
     CityPosition,
@@ -19,6 +18,10 @@ from needs_registry.models import (
     Transition,
     VoteRecord,
 )
+from notifications.models import Notification
+from notifications.selectors import visible
+from steering import notification_kinds as steering_kinds
+from steering import services as steering_services
 from tests.factories import CategoryFactory, OrganisationFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -267,10 +270,10 @@ def test_decision_moves_the_need_records_stances_and_notifies(people):
     need = submitted(people)
     services.city_position_set(actor=people["pori_lead"], need=need, stance="has_need")
     services.need_transition(actor=people["steering"], need=need, to_status=Status.UNDER_REVIEW)
-    meeting = services.meeting_create(
+    meeting = steering_services.meeting_create(
         actor=people["steering"], title="Ohjausryhmä 4/2026", held_on=timezone.now().date()
     )
-    decision = services.decision_record(
+    decision = steering_services.decision_record(
         actor=people["steering"],
         meeting=meeting,
         need=need,
@@ -284,10 +287,10 @@ def test_decision_moves_the_need_records_stances_and_notifies(people):
     assert need.status == Status.ACCEPTED
     assert decision.stances.count() == 2
     assert Notification.objects.filter(
-        user=people["pori_lead"], kind=Notification.Kind.NEED_DECISION
+        user=people["pori_lead"], kind=steering_kinds.NEED_DECIDED
     ).exists()
     with pytest.raises(PermissionDenied):
-        services.decision_record(
+        steering_services.decision_record(
             actor=people["pori_lead"],
             meeting=meeting,
             need=need,
@@ -328,8 +331,10 @@ def test_a_decision_on_a_draft_notifies_only_those_who_may_read_it(people):
     moved.organisation = people["cities"]["pori"]
     moved.save()
     steering = UserFactory(organisation=porvoo, roles=[Role.STEERING_GROUP])
-    meeting = services.meeting_create(actor=steering, title="Ohjausryhmä", held_on="2026-11-20")
-    services.decision_record(
+    meeting = steering_services.meeting_create(
+        actor=steering, title="Ohjausryhmä", held_on="2026-11-20"
+    )
+    steering_services.decision_record(
         actor=steering,
         meeting=meeting,
         need=draft,
@@ -339,9 +344,9 @@ def test_a_decision_on_a_draft_notifies_only_those_who_may_read_it(people):
         resulting_status=Status.DRAFT,
         stances={},
     )
-    told = Notification.objects.filter(kind=Notification.Kind.NEED_DECISION)
+    told = Notification.objects.filter(kind=steering_kinds.NEED_DECIDED)
     assert set(told.values_list("user", flat=True)) == {people["porvoo_expert"].pk}
-    assert NEED["title"] in told.get().text
+    assert NEED["title"] in visible(people["porvoo_expert"], [told.get()])[0].text
 
 
 def test_a_confidential_thread_is_not_opened_up_by_the_need_it_grew_into(people):

@@ -10,6 +10,7 @@ from openpyxl import load_workbook
 from accounts.models import Role
 from needs_registry import services
 from needs_registry.models import Status
+from steering import services as steering_services
 from tests.factories import CategoryFactory, OrganisationFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -248,8 +249,10 @@ def test_saving_dependencies_keeps_links_the_editor_cannot_see(registry):
 def draft_decision(registry):
     """Porvoo's steering group member records a decision on Porvoo's own draft."""
     steering = UserFactory(organisation=registry["lead"].organisation, roles=[Role.STEERING_GROUP])
-    meeting = services.meeting_create(actor=steering, title="Ohjausryhmä", held_on="2026-11-20")
-    services.decision_record(
+    meeting = steering_services.meeting_create(
+        actor=steering, title="Ohjausryhmä", held_on="2026-11-20"
+    )
+    steering_services.decision_record(
         actor=steering,
         meeting=meeting,
         need=registry["draft"],
@@ -259,11 +262,13 @@ def draft_decision(registry):
         resulting_status=Status.DRAFT,
         stances={},
     )
+    steering_services.agenda_item_add(actor=steering, meeting=meeting, kind="other", title="Muut")
+    steering_services.agenda_publish(actor=steering, meeting=meeting)
     return meeting
 
 
 def test_a_decision_on_a_draft_names_it_only_in_the_drafts_city(client, registry, draft_decision):
-    url = f"/needs/meetings/{draft_decision.pk}/"
+    url = f"/steering/meetings/{draft_decision.pk}/"
     own = page(client, registry["lead"], url)
     assert "Salainen luonnos" in own
     assert "Valmistellaan edelleen." in own
@@ -271,16 +276,16 @@ def test_a_decision_on_a_draft_names_it_only_in_the_drafts_city(client, registry
     assert "§7" in other
     assert "Salainen luonnos" not in other
     assert "Valmistellaan edelleen." not in other
-    assert "Salainen luonnos" not in page(client, registry["pori_lead"], "/needs/meetings/")
+    assert "Salainen luonnos" not in page(client, registry["pori_lead"], "/steering/meetings/")
 
 
 def test_meetings_are_for_members_of_a_city(client, registry, draft_decision):
     outsider = UserFactory(organisation=None)
     client.force_login(outsider)
-    assert client.get(f"/needs/meetings/{draft_decision.pk}/").status_code == 404
-    assert "Ohjausryhmä" not in client.get("/needs/meetings/").content.decode()
+    assert client.get(f"/steering/meetings/{draft_decision.pk}/").status_code == 404
+    assert "Ohjausryhmä" not in client.get("/steering/meetings/").content.decode()
     client.force_login(registry["pori_lead"])
-    assert "Ohjausryhmä" in client.get("/needs/meetings/").content.decode()
+    assert "Ohjausryhmä" in client.get("/steering/meetings/").content.decode()
 
 
 def test_every_export_asks_the_export_permission(client, registry):
@@ -405,14 +410,14 @@ def test_need_and_meeting_pages_queries_do_not_grow_with_links(client, registry,
             assert client.get(url).status_code == 200
         return len(queries)
 
-    small = counted(f"/needs/{need.pk}/"), counted(f"/needs/meetings/{draft_decision.pk}/")
+    small = counted(f"/needs/{need.pk}/"), counted(f"/steering/meetings/{draft_decision.pk}/")
     for n in range(5):
         other = services.need_create(
             actor=registry["lead"],
             data={"title": f"L{n}", "problem": "p", "desired_outcome": "o", "domain": "ict"},
         )
         services.dependencies_set(actor=registry["lead"], need=other, depends_on=[need])
-        services.decision_record(
+        steering_services.decision_record(
             actor=steering,
             meeting=draft_decision,
             need=other,
@@ -422,5 +427,5 @@ def test_need_and_meeting_pages_queries_do_not_grow_with_links(client, registry,
             resulting_status=Status.DRAFT,
             stances={},
         )
-    large = counted(f"/needs/{need.pk}/"), counted(f"/needs/meetings/{draft_decision.pk}/")
+    large = counted(f"/needs/{need.pk}/"), counted(f"/steering/meetings/{draft_decision.pk}/")
     assert small == large

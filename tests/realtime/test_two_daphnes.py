@@ -73,7 +73,6 @@ def test_post_through_one_process_reaches_a_viewer_on_the_other(daphnes):
             events = await collect(socket, 1, timeout=2.0)
             created = [e for e in events if e["type"] == "post.created"]
             assert [e["post"] for e in created] == [post_id]
-            assert "Hei Porvoo!" in created[0]["html"]
             last_seq = created[0]["seq"]
 
         # The viewer's socket is gone; three posts are made meanwhile.
