@@ -50,6 +50,9 @@ def _overview(request: HttpRequest, budget: ConsortiumBudget, form, status: int 
 @login_required
 @require_safe
 def budget_overview(request: HttpRequest) -> HttpResponse:
+    if can_view_budget(request.user) and selectors.budget_current() is None:
+        # The menu links here before the consortium has recorded its budget.
+        return render(request, "budget/none.html")
     budget = _budget_for(request)
     form = _payment_form(budget) if can_manage_budget(request.user) else None
     return _overview(request, budget, form)

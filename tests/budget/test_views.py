@@ -181,3 +181,38 @@ def test_the_demo_consortium_keeps_the_founding_figures():
     assert sum(y.one_off for y in rows["pori"].years) <= cents(1_000)
     assert rows["kajaani"].year(2026).fees == cents(930)
     assert rows["kajaani"].year(2026).paid == cents("5166.67")
+
+
+def test_the_back_office_keeps_the_budget_and_audits_its_changes(client, consortium):
+    budget = consortium["budget"]
+    admin = UserFactory(is_staff=True, is_superuser=True)
+    client.force_login(admin)
+    url = f"/django-admin/budget/consortiumbudget/{budget.pk}/change/"
+    page = client.get(url).content.decode()
+    assert "Rahoitushakemus" in page and "COSS" in page  # the shared cost and fee inlines
+    form = client.get(url).context["adminform"].form
+    data = {name: form[name].value() for name in form.fields if form[name].value() is not None}
+    data["total_cents"] = cents(520_000)
+    for prefix, rows in [
+        ("year_rows", budget.year_rows.all()),
+        ("participations", budget.participations.all()),
+        ("costs", budget.costs.all()),
+        ("fees", budget.fees.all()),
+        ("weights", budget.weights.all()),
+    ]:
+        data[f"{prefix}-TOTAL_FORMS"] = data[f"{prefix}-INITIAL_FORMS"] = len(rows)
+        for i, row in enumerate(rows):
+            data[f"{prefix}-{i}-id"] = row.pk
+            data[f"{prefix}-{i}-budget"] = budget.pk
+            for field in row._meta.concrete_fields:
+                if field.name not in {"id", "budget"}:
+                    value = getattr(row, field.attname)
+                    data[f"{prefix}-{i}-{field.name}"] = "" if value is None else value
+    response = client.post(url, data)
+    assert response.status_code == 302, response.context["errors"]
+    budget.refresh_from_db()
+    assert budget.total_cents == cents(520_000)
+    assert AuditEntry.objects.filter(target=f"budget.consortiumbudget:{budget.pk}").exists()
+    # Payments are recorded on the budget page, against the computed shares, not here.
+    assert client.get("/django-admin/budget/payment/add/").status_code == 403
+    assert client.get("/django-admin/budget/payment/").status_code == 200

@@ -429,3 +429,19 @@ def test_need_and_meeting_pages_queries_do_not_grow_with_links(client, registry,
         )
     large = counted(f"/needs/{need.pk}/"), counted(f"/steering/meetings/{draft_decision.pk}/")
     assert small == large
+
+
+def test_the_registry_menu_leads_members_to_the_steering_group_and_the_budget(client, registry):
+    wanted = ["/steering/", "/steering/electronic/", "/budget/"]
+    client.force_login(registry["pori_lead"])
+    page = client.get("/needs/").content.decode()
+    assert all(f'href="{url}"' in page for url in wanted)
+    for url in wanted:
+        assert client.get(url).status_code == 200
+    # Before the consortium records its budget, the page says so instead of a 404.
+    assert "No budget has been recorded yet" in client.get("/budget/").content.decode()
+    client.logout()
+    # Visitors read the public needs; the steering group's and the budget's pages are members'.
+    page = client.get("/needs/").content.decode()
+    assert not any(f'href="{url}"' in page for url in wanted)
+    assert client.get("/budget/").status_code == 302
