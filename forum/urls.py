@@ -44,6 +44,7 @@ urlpatterns = [
         name="attachment_thumbnail",
     ),
     path("preview/", views.post_preview, name="post_preview"),
+    path("keyboard/", views.keyboard_help, name="keyboard_help"),
     path("moderation/", views.moderation_queue, name="moderation_queue"),
     path("moderation/flags/<int:pk>/dismiss/", views.flag_dismiss, name="flag_dismiss"),
 ]

@@ -784,3 +784,9 @@ def poll_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
         raise PermissionDenied
     header, rows = selectors.poll_export_rows(poll=poll)
     return table_response(name=f"poll-{poll.pk}", fmt=fmt, header=header, rows=rows)
+
+
+@require_safe
+def keyboard_help(request: HttpRequest) -> HttpResponse:
+    """The thread page's keyboard shortcuts, for everyone (``frontend/shortcuts.js``)."""
+    return render(request, "forum/keyboard_help.html")

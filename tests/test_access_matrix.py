@@ -445,6 +445,11 @@ MATRIX = {
         members(200),
         members(405),
     ),
+    "forum:keyboard_help": (
+        lambda w: "/forum/keyboard/",
+        everyone(200),
+        everyone(405),
+    ),
     "forum:post_preview": (
         lambda w: "/forum/preview/",
         members(405),

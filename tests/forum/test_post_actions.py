@@ -190,3 +190,13 @@ def test_thread_page_and_fragments_queries_are_pinned(world, posts, django_asser
 
 THREAD_PAGE_QUERIES = 17  # the thread poll joined the page
 FRAGMENT_QUERIES = 13
+
+
+def test_the_keyboard_help_page_is_linked_from_the_thread_and_speaks_each_language(world):
+    client = client_for(world["member"])
+    page = client.get(f"/forum/t/{world['thread'].pk}/").content.decode()
+    assert 'data-help-url="/forum/keyboard/"' in page
+    assert 'href="/forum/keyboard/"' in page
+    for language, words in [("fi", "Seuraava viesti"), ("sv", "Nästa inlägg"), ("en", "Next post")]:
+        response = Client().get("/forum/keyboard/", headers={"accept-language": language})
+        assert words in response.content.decode()
