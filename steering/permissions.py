@@ -8,7 +8,8 @@ Every way out (pages, calendar feeds, files, notifications, the API) asks these.
 """
 
 from accounts.models import Role, User
-from needs_registry.permissions import acts_for_city, can_read_need, is_city_member
+from needs_registry.permissions import acts_for_city, can_read_need
+from needs_registry.permissions import is_city_member as is_city_member  # asked here too
 from steering.models import (
     AgendaItem,
     Ballot,
@@ -74,7 +75,7 @@ def can_read_agenda_item(user: User, item: AgendaItem) -> bool:
         return False
     if item.publicity not in readable_publicity(user):
         return False
-    return item.need_id is None or can_read_need(user, item.need)
+    return item.need is None or can_read_need(user, item.need)
 
 
 def can_read_decision(user: User, decision: Decision) -> bool:
@@ -87,7 +88,7 @@ def can_read_decision(user: User, decision: Decision) -> bool:
         return False
     if decision.publicity not in readable_publicity(user):
         return False
-    return decision.need_id is None or can_read_need(user, decision.need)
+    return decision.need is None or can_read_need(user, decision.need)
 
 
 def can_read_minutes(user: User, minutes: Minutes) -> bool:

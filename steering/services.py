@@ -6,6 +6,7 @@ from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -124,17 +125,19 @@ def nomination_end(*, actor: User, nomination: Nomination, ends_on: date) -> Nom
 # Meetings
 
 
-def _meeting_audit(actor: User, meeting: Meeting, summary: str, data: dict | None = None):
+def _meeting_audit(
+    actor: User, meeting: Meeting, summary: str, data: Mapping[str, object] | None = None
+) -> None:
     audit_record(
         action=AuditEntry.Action.MEETING,
         actor=actor,
         target=f"meeting:{meeting.pk}",
         summary=summary,
-        data=data or {},
+        data=dict(data or {}),
     )
 
 
-def _meeting_fields(meeting: Meeting) -> dict:
+def _meeting_fields(meeting: Meeting) -> dict[str, str | None]:
     return {
         "title": meeting.title,
         "held_on": meeting.held_on.isoformat(),
@@ -350,7 +353,9 @@ def minutes_save(*, actor: User, meeting: Meeting, text: str, publicity: str) ->
 
 
 @transaction.atomic
-def minutes_attachment_add(*, actor: User, minutes: Minutes, upload) -> MinutesAttachment:
+def minutes_attachment_add(
+    *, actor: User, minutes: Minutes, upload: UploadedFile[bytes]
+) -> MinutesAttachment:
     """Attach a file to minutes not yet approved (checked on content, stored under a
     random name, downloaded only by those who may read the minutes)."""
     minutes = Minutes.objects.select_for_update().get(pk=minutes.pk)
@@ -360,7 +365,11 @@ def minutes_attachment_add(*, actor: User, minutes: Minutes, upload) -> MinutesA
         raise ValidationError(_("Approved minutes can no longer be changed."))
     mime, name = upload_check(upload)
     attachment = MinutesAttachment(
-        minutes=minutes, uploader=actor, original_name=name, content_type=mime, size=upload.size
+        minutes=minutes,
+        uploader=actor,
+        original_name=name,
+        content_type=mime,
+        size=upload.size or 0,
     )
     attachment.file.save(name, upload, save=False)
     attachment.save()
@@ -572,15 +581,16 @@ def ballot_vote(*, actor: User, ballot: Ballot, stance: str, dissent: str = "") 
     city cannot both vote; when every member city has voted the ballot closes."""
     ballot = Ballot.objects.select_for_update().get(pk=ballot.pk)
     nomination = selectors.nomination_for(actor)
-    if not permissions.can_vote_in(actor, ballot, nomination):
+    city = actor.organisation
+    if nomination is None or city is None or not permissions.can_vote_in(actor, ballot, nomination):
         raise PermissionDenied
-    if BallotVote.objects.filter(ballot=ballot, organisation_id=actor.organisation_id).exists():
+    if BallotVote.objects.filter(ballot=ballot, organisation=city).exists():
         raise ValidationError(_("Your city has already voted."))
     if dissent.strip() and stance == DecisionStance.Stance.FOR:
         raise ValidationError({"dissent": _("A dissent goes with a vote against or abstaining.")})
     vote = BallotVote(
         ballot=ballot,
-        organisation_id=actor.organisation_id,
+        organisation=city,
         voter=actor,
         seat=nomination.seat,
         stance=stance,
@@ -592,7 +602,7 @@ def ballot_vote(*, actor: User, ballot: Ballot, stance: str, dissent: str = "") 
         action=AuditEntry.Action.NEED_DECISION,
         actor=actor,
         target=f"ballot:{ballot.pk}",
-        summary=f"{actor.organisation.slug} voted",
+        summary=f"{city.slug} voted",
     )
     cities = set(selectors.member_cities().values_list("pk", flat=True))
     voted = set(ballot.votes.values_list("organisation_id", flat=True))
