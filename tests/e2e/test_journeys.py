@@ -8,6 +8,7 @@ from playwright.sync_api import expect
 
 from forum.models import Thread
 from needs_registry.models import CityVote, Need, Status
+from steering.models import Meeting
 from tests.e2e.conftest import axe_violations, sign_in
 
 pytestmark = pytest.mark.browser
@@ -113,6 +114,37 @@ def test_steering_group_member_reviews_and_decides(site, new_page):
     expect(steering.locator("main")).to_contain_text("Hyväksytään kehitysjonoon.")
     need.refresh_from_db()
     assert need.status == Status.ACCEPTED
+
+    # Published to the members, attendance recorded, minutes written on the platform and
+    # approved at the next meeting.
+    first = Meeting.objects.get(title="Ohjausryhmä 5/2026")
+    steering.locator("form[action$='/publish/'] button[type=submit]").click()
+    expect(steering.locator("form[action$='/publish/']")).to_have_count(0)
+    attendance = steering.locator("form[action$='/attendance/']")
+    attendance.locator("select").first.select_option(index=1)
+    with steering.expect_navigation():
+        attendance.locator("button[type=submit]").click()
+    assert first.attendance.count() == 1
+    minutes = steering.locator("form[action$='/minutes/']")
+    minutes.locator("#id_minutes-text").fill("Kokous avattiin klo 13. Päätökset liitteenä.")
+    minutes.locator("button[type=submit]").click()
+    expect(steering.locator("#id_minutes-text")).to_have_value(
+        "Kokous avattiin klo 13. Päätökset liitteenä."
+    )
+    steering.goto(f"{site.url}/steering/meetings/")
+    steering.locator("#id_title").fill("Ohjausryhmä 6/2026")
+    steering.locator("#id_held_on").fill("2026-12-14")
+    steering.locator("form.stacked-form button[type=submit]").click()
+    expect(steering.locator("h1")).to_contain_text("Ohjausryhmä 6/2026")
+    second = Meeting.objects.get(title="Ohjausryhmä 6/2026")
+    steering.goto(f"{site.url}{first.get_absolute_url()}")
+    approve = steering.locator("form[action$='/minutes/approve/']")
+    approve.locator("select").select_option(str(second.pk))
+    approve.locator("button[type=submit]").click()
+    expect(steering.locator("form[action$='/minutes/approve/']")).to_have_count(0)
+    expect(steering.locator("#id_minutes-text")).to_have_count(0)  # approved: no more edits
+    expect(steering.locator("main")).to_contain_text("Kokous avattiin klo 13.")
+    assert first.minutes.approved_at_meeting == second
 
 
 @pytest.mark.parametrize("language", ["fi", "sv", "en"])
