@@ -104,7 +104,11 @@ def test_steering_group_member_reviews_and_decides(site, new_page):
     steering.locator("#id_held_on").fill("2026-11-23")
     steering.locator("form.stacked-form button[type=submit]").click()
     expect(steering.locator("h1")).to_contain_text("Ohjausryhmä 5/2026")
-    steering.locator("#id_agenda-need").fill(str(need.pk))
+    # The need is found by words of its title, not by its number.
+    picker = steering.get_by_role("combobox").and_(steering.locator("#id_agenda-need"))
+    picker.press_sequentially("laskutuksen")
+    steering.get_by_role("option", name=re.compile("Laskutuksen automatisointi")).click()
+    expect(picker).to_have_value(re.compile("Laskutuksen automatisointi"))
     steering.locator("form[action$='/agenda/'] button[type=submit]").click()
     expect(steering.locator("main")).to_contain_text("Laskutuksen automatisointi")
     decision = steering.locator("form[action$='/decisions/']")
