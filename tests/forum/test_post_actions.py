@@ -200,3 +200,12 @@ def test_the_keyboard_help_page_is_linked_from_the_thread_and_speaks_each_langua
     for language, words in [("fi", "Seuraava viesti"), ("sv", "Nästa inlägg"), ("en", "Next post")]:
         response = Client().get("/forum/keyboard/", headers={"accept-language": language})
         assert words in response.content.decode()
+
+
+def test_the_reply_form_names_the_last_page_the_browser_goes_to_after_sending(world):
+    client = client_for(world["member"])
+    thread = world["thread"]
+    page = client.get(f"/forum/t/{thread.pk}/").content.decode()
+    url = re.search(r'data-last-page-url="([^"]+)"', page).group(1).replace("&amp;", "&")
+    assert url == f"/forum/t/{thread.pk}/?page=last"
+    assert "a reply" in client.get(url).content.decode()

@@ -188,7 +188,7 @@ function setupThread(live) {
       if (response.ok) {
         textarea.value = "";
         form.querySelector(".field-errors")?.remove();
-        if (!onLastPage) window.location.assign(form.action.replace("/reply/", "/?page=last"));
+        if (!onLastPage) window.location.assign(form.dataset.lastPageUrl);
       } else {
         form.submit(); // the server renders the errors and keeps the text
       }
