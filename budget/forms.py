@@ -3,7 +3,11 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django import forms
+from django.core.validators import MinValueValidator
 from django.db.models import QuerySet
+from django.utils.formats import get_format, number_format
+from django.utils.functional import lazy
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 import money
@@ -12,18 +16,56 @@ from budget.models import CostKind, NeedCost, Payer, ProcurementPlan
 from budget.procurement import ContractType
 
 
+class EuroField(forms.DecimalField):
+    """An amount of euros as people write it: ``1 234,50``, ``1234.50``, ``1 234 €``
+    (or ``1,234.50`` in English).
+
+    Spaces (also the no-break space Finnish uses between thousands) and the euro
+    sign are dropped before the number is read; exponents (``1e9``) are refused
+    rather than read as a billion, since nobody means them in a payment.
+    """
+
+    default_error_messages = {
+        "invalid": _("Write the amount in euros with digits, for example 1,234.50."),
+    }
+
+    def to_python(self, value):
+        if isinstance(value, str):
+            value = value.replace(money.NBSP, "").replace(" ", "").replace("€", "").strip()
+            if value and not all(ch.isdigit() or ch in ".,-+" for ch in value):
+                raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+            if get_format("DECIMAL_SEPARATOR") == ".":
+                value = value.replace(",", "")  # English thousands: 1,234.50
+        return super().to_python(value)
+
+
+def _euros(label, required: bool = True, least: str = "0") -> EuroField:
+    field = EuroField(
+        label=label, localize=True, required=required, max_digits=12, decimal_places=2
+    )
+    # The bound is said in the reader's own number format ("0,01"), not as
+    # Django's MinValueValidator prints a Decimal ("0.01").
+    field.validators.append(
+        MinValueValidator(
+            Decimal(least),
+            message=format_lazy(
+                _("Give at least {amount} euros."), amount=_formatted(Decimal(least))
+            ),
+        )
+    )
+    return field
+
+
+def _formatted(value: Decimal):
+    return lazy(lambda: number_format(value, decimal_pos=2), str)()
+
+
 class PaymentForm(forms.Form):
     organisation = forms.ModelChoiceField(
         label=_("City"), queryset=Organisation.objects.none(), empty_label=None
     )
     year = forms.TypedChoiceField(label=_("Budget year"), coerce=int)
-    amount = forms.DecimalField(
-        label=_("Amount (€)"),
-        localize=True,
-        min_value=Decimal("0.01"),
-        max_digits=12,
-        decimal_places=2,
-    )
+    amount = _euros(_("Amount (€)"), least="0.01")
     paid_on = forms.DateField(label=_("Paid on"), widget=forms.DateInput(attrs={"type": "date"}))
     reference = forms.CharField(label=_("Reference"), max_length=120, required=False)
 
@@ -31,17 +73,6 @@ class PaymentForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["organisation"].queryset = organisations  # type: ignore[attr-defined]
         self.fields["year"].choices = [(year, str(year)) for year in years]  # type: ignore[attr-defined]
-
-
-def _euros(label, required: bool = True) -> forms.DecimalField:
-    return forms.DecimalField(
-        label=label,
-        localize=True,
-        required=required,
-        min_value=Decimal(0),
-        max_digits=12,
-        decimal_places=2,
-    )
 
 
 class NeedCostForm(forms.Form):

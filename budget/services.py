@@ -9,9 +9,12 @@ from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.db.models import Sum
+from django.utils import formats, timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+import money
 from accounts.models import Organisation, User
 from accounts.services import audit_record
 from budget.models import (
@@ -180,7 +183,9 @@ def payment_record(
     """Record a city's payment against its computed share for ``year``.
 
     Preconditions: the actor is a project coordinator; the city takes part in
-    the budget; the year is one of the project's; the amount is positive.
+    the budget; the year is one of the project's; the amount is positive, no
+    larger than the whole budget and within the city's yearly cap; the date lies
+    between a year before the project and the end of the year after it.
     """
     _check(actor)
     errors = {}
@@ -190,6 +195,35 @@ def payment_record(
         errors["year"] = _("Choose a year of the project.")
     if amount_cents <= 0:
         errors["amount"] = _("Give an amount above zero.")
+    elif amount_cents > budget.total_cents:
+        errors["amount"] = _(
+            "A payment cannot be larger than the whole budget of the project (%(total)s)."
+        ) % {"total": money.format_euros(budget.total_cents, get_language() or "fi")}
+    elif budget.yearly_cap_cents and not errors:
+        paid = (
+            budget.payments.filter(organisation=organisation, year=year).aggregate(
+                total=Sum("amount_cents")
+            )["total"]
+            or 0
+        )
+        if paid + amount_cents > budget.yearly_cap_cents:
+            errors["amount"] = _(
+                "With this payment the city would pay %(paid)s for %(year)s, more than its "
+                "cap of %(cap)s a year."
+            ) % {
+                "paid": money.format_euros(paid + amount_cents, get_language() or "fi"),
+                "year": year,
+                "cap": money.format_euros(budget.yearly_cap_cents, get_language() or "fi"),
+            }
+    # A payment may come in before the project starts or settle it after it
+    # ends, but not years away: 2035 for a project of 2026–2029 is a typing slip.
+    earliest = date(budget.starts_on.year - 1, 1, 1)
+    latest = date(budget.ends_on.year + 1, 12, 31)
+    if not earliest <= paid_on <= latest:
+        errors["paid_on"] = _("Give a date between %(earliest)s and %(latest)s.") % {
+            "earliest": formats.date_format(earliest, "SHORT_DATE_FORMAT"),
+            "latest": formats.date_format(latest, "SHORT_DATE_FORMAT"),
+        }
     if errors:
         raise ValidationError(errors)
     payment = Payment(

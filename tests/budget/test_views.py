@@ -4,6 +4,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from django.conf import settings
 
 from accounts.models import AuditEntry, Role
 from budget import services
@@ -216,3 +217,94 @@ def test_the_back_office_keeps_the_budget_and_audits_its_changes(client, consort
     # Payments are recorded on the budget page, against the computed shares, not here.
     assert client.get("/django-admin/budget/payment/add/").status_code == 403
     assert client.get("/django-admin/budget/payment/").status_code == 200
+
+
+def _pay(client, consortium, language="en", **fields):
+    data = {
+        "organisation": consortium["organisations"]["kajaani"].pk,
+        "year": 2026,
+        "amount": "100",
+        "paid_on": "2026-10-15",
+        "reference": "Lasku 7",
+    }
+    data.update(fields)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language  # as the language menu sets it
+    return client.post("/budget/payments/", data)
+
+
+@pytest.mark.parametrize(
+    ("language", "typed", "expected_cents"),
+    [
+        ("fi", "1\u00a0234,50", 123_450),  # as Finnish software prints it
+        ("fi", "1 234,50 €", 123_450),
+        ("fi", "1234.5", 123_450),
+        ("sv", "2 000", 200_000),
+        ("en", "1,234.50", 123_450),
+    ],
+)
+def test_an_amount_is_read_as_people_write_it(client, consortium, language, typed, expected_cents):
+    client.force_login(consortium["coordinator"])
+    response = _pay(client, consortium, language, amount=typed)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    assert Payment.objects.get().amount_cents == expected_cents
+
+
+@pytest.mark.parametrize(
+    ("language", "message"),
+    [
+        ("en", "Write the amount in euros with digits, for example 1,234.50."),
+        ("fi", "Kirjoita summa euroina numeroin, esimerkiksi 1 234,50."),
+        ("sv", "Skriv beloppet i euro med siffror, till exempel 1 234,50."),
+    ],
+)
+def test_an_exponent_is_refused_not_read_as_a_billion(client, consortium, language, message):
+    client.force_login(consortium["coordinator"])
+    response = _pay(client, consortium, language, amount="1e9")
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert message in page
+    assert 'value="1e9"' in page and 'value="Lasku 7"' in page
+    assert not Payment.objects.exists()
+
+
+def test_the_least_amount_is_said_in_the_readers_number_format(client, consortium):
+    client.force_login(consortium["coordinator"])
+    page = _pay(client, consortium, "fi", amount="0,001").content.decode()
+    assert "Anna vähintään 0,01 euroa." in page
+    assert "0.01" not in page
+    assert not Payment.objects.exists()
+
+
+def test_a_payment_above_the_whole_budget_or_the_yearly_cap_is_refused(client, consortium):
+    client.force_login(consortium["coordinator"])
+    page = _pay(client, consortium, "en", amount="300001").content.decode()
+    assert "cannot be larger than the whole budget of the project (€300,000)" in page
+    # The cap is 10,000 € a year: 6,000 € and then 4,000 € fit, one euro more does not.
+    assert _pay(client, consortium, amount="6000").status_code == 302
+    assert _pay(client, consortium, amount="4000").status_code == 302
+    response = _pay(client, consortium, amount="1")
+    assert response.status_code == 400
+    assert "would pay €10,001 for 2026, more than its cap of €10,000 a year" in (
+        response.content.decode()
+    )
+    assert Payment.objects.count() == 2
+    # The cap is per year: the next year's payment is taken.
+    assert _pay(client, consortium, amount="1", year=2027, paid_on="2027-01-15").status_code == 302
+
+
+@pytest.mark.parametrize(
+    ("paid_on", "accepted"),
+    [("2035-03-01", False), ("2024-12-31", False), ("2025-01-01", True), ("2030-12-31", True)],
+)
+def test_a_payment_date_years_away_from_the_project_is_refused(
+    client, consortium, paid_on, accepted
+):
+    client.force_login(consortium["coordinator"])
+    response = _pay(client, consortium, "fi", paid_on=paid_on)
+    if accepted:
+        assert response.status_code == 302
+        assert Payment.objects.get().paid_on == date.fromisoformat(paid_on)
+    else:
+        assert response.status_code == 400
+        assert "Anna päivämäärä väliltä 1.1.2025 ja 31.12.2030." in response.content.decode()
+        assert not Payment.objects.exists()

@@ -89,11 +89,30 @@ class LiveConnection {
 }
 
 function setUnread(count) {
-  // One badge in the menu, one on the menu button of narrow screens.
+  // One badge in the menu, one on the menu button of narrow screens. The
+  // badges are hidden from screen readers; the link's hidden words say it.
   for (const badge of document.querySelectorAll("[data-unread-count]")) {
     badge.textContent = String(count);
     badge.hidden = count === 0;
   }
+  for (const label of document.querySelectorAll("[data-unread-label]")) {
+    label.textContent = count === 0 ? "" : `, ${interpolate(ngettext("%(counter)s unread", "%(counter)s unread", count), { counter: count }, true)}`;
+  }
+}
+
+// A form sent back with errors: take the reader to the first field to fix (or
+// to the form's own error), so a phone does not leave it off screen with the
+// focus nowhere.
+function focusFirstError() {
+  const problem = document.querySelector("form .field.has-error, form .form-errors");
+  if (!problem) return;
+  const field = problem.classList.contains("form-errors")
+    ? problem
+    : problem.querySelector("input:not([type=hidden]), select, textarea");
+  if (!field) return;
+  if (field === problem) problem.tabIndex = -1;
+  field.focus();
+  problem.scrollIntoView({ block: "center" });
 }
 
 // The menu is a disclosure on narrow screens; on wide ones it is always open.
@@ -294,6 +313,7 @@ function setupNeedPicker() {
 
 const body = document.body;
 setupSiteMenu();
+focusFirstError();
 setupNeedPicker();
 setupSimilarNeeds();
 setupSuggestions();
