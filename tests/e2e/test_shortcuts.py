@@ -25,6 +25,15 @@ def test_j_k_r_and_help_and_nothing_while_typing(site, new_page):
     expect(posts.nth(1)).to_be_focused()
     page.keyboard.press("k")
     expect(posts.nth(0)).to_be_focused()
+    # At the first post the focus stays and the reader hears why.
+    page.keyboard.press("k")
+    expect(posts.nth(0)).to_be_focused()
+    expect(page.locator("#live-announcer")).to_have_text("Tämä on ketjun ensimmäinen viesti.")
+    count = posts.count()
+    for _ in range(count):
+        page.keyboard.press("j")
+    expect(posts.nth(count - 1)).to_be_focused()
+    expect(page.locator("#live-announcer")).to_have_text("Tämä on ketjun viimeinen viesti.")
 
     message = page.get_by_role("combobox", name=re.compile("Viestisi"))
     page.keyboard.press("r")

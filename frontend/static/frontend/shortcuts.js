@@ -9,6 +9,25 @@ export function isTyping(target) {
   return Boolean(target && target.closest && target.closest(TYPING));
 }
 
+// At either end of the page the focus stays put and the reader hears why,
+// with the way on when the thread continues on another page.
+function announceEdge(root, last) {
+  const announcer = root.getElementById("live-announcer");
+  if (!announcer) return;
+  const onward = root.querySelector(`.pagination a[rel=${last ? "next" : "prev"}]`);
+  let words;
+  if (last) {
+    words = onward
+      ? gettext("This is the last post on this page; the thread goes on on the next page.")
+      : gettext("This is the last post of the thread.");
+  } else {
+    words = onward
+      ? gettext("This is the first post on this page; earlier posts are on the previous page.")
+      : gettext("This is the first post of the thread.");
+  }
+  announcer.textContent = words;
+}
+
 function focusPost(post) {
   if (!post) return;
   post.setAttribute("tabindex", "-1");
@@ -25,9 +44,11 @@ export function setupShortcuts(root = document) {
     const list = [...posts.querySelectorAll("article.post")];
     const current = list.indexOf(document.activeElement?.closest?.("article.post"));
     if (event.key === "j") {
-      focusPost(list[current + 1] ?? list[list.length - 1]);
+      if (current >= 0 && current === list.length - 1) announceEdge(root, true);
+      else focusPost(list[current + 1]);
     } else if (event.key === "k") {
-      focusPost(list[current - 1] ?? list[0]);
+      if (current === 0) announceEdge(root, false);
+      else focusPost(list[current - 1] ?? list[0]);
     } else if (event.key === "r") {
       const field = root.querySelector("[data-reply-form] textarea");
       if (!field) return;
