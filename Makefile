@@ -48,16 +48,27 @@ idp: node
 worker: setup
 	$(MANAGE) db_worker
 
-# Unit, integration and realtime tests first, with branch coverage of the apps
+# Unit, integration and realtime tests with branch coverage of the apps
 # ([tool.coverage] in pyproject.toml) and the floor for services, selectors and
-# permissions (tests/coverage_check.py); browser tests in their own process.
+# permissions (tests/coverage_check.py). The browser tests, which mostly wait on
+# Chromium, run beside them in their own process, database and Redis prefix;
+# their report follows the rest (also kept in var/browser-tests.log).
 test: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
-	$(VENV)/bin/pytest -m "not browser" -p no:randomly --cov --cov-branch --cov-report=term
-	$(PY) -m tests.coverage_check
-	$(VENV)/bin/pytest -m browser; status=$$?; if [ $$status -eq 5 ]; then exit 0; else exit $$status; fi
+	@mkdir -p var; start=$$SECONDS; \
+	TEST_DATABASE_NAME=test_browser REDIS_PREFIX=opencities-browser \
+	  $(VENV)/bin/pytest -m browser > var/browser-tests.log 2>&1 & browser=$$!; \
+	trap "kill $$browser 2>/dev/null" INT TERM; \
+	$(VENV)/bin/pytest -m "not browser" -p no:randomly --cov --cov-branch --cov-report=term; status=$$?; \
+	if [ $$status -eq 0 ]; then $(PY) -m tests.coverage_check || status=1; fi; \
+	echo "Tests without a browser: $$((SECONDS - start)) s; waiting for the browser tests"; \
+	wait $$browser; browser_status=$$?; \
+	echo "===== browser tests (var/browser-tests.log) ====="; cat var/browser-tests.log; \
+	echo "All tests: $$((SECONDS - start)) s"; \
+	if [ $$browser_status -ne 0 ] && [ $$browser_status -ne 5 ]; then status=$$browser_status; fi; \
+	exit $$status
 
 # On PostgreSQL and Redis when they answer on this machine, as in production.
 bench: setup

@@ -137,6 +137,10 @@ TEMPLATES = [
 DATABASE_URL = env("DATABASE_URL")
 if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL)}
+    if env("TEST_DATABASE_NAME"):
+        # Two test runs side by side (`make test` runs the browser tests beside
+        # the rest) need a test database each.
+        DATABASES["default"]["TEST"] = {"NAME": env("TEST_DATABASE_NAME")}
     if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         # Served over ASGI, every request has a database connection of its own:
         # a pool hands it an open one instead of connecting anew each time.
@@ -160,7 +164,7 @@ else:
                 "timeout": 20,
                 "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
             },
-            "TEST": {"NAME": VAR_DIR / "test.sqlite3"},
+            "TEST": {"NAME": VAR_DIR / f"{env('TEST_DATABASE_NAME', 'test')}.sqlite3"},
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
