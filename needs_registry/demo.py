@@ -50,6 +50,8 @@ CITY_ACTORS = {
     "loviisa": "ict-lead-loviisa",
 }
 STEERING = "steering-hameenlinna"
+# Cities not represented at a demo meeting (by the meeting's key in MEETINGS).
+ABSENT_AT = {"3-2026": {"kankaanpaa", "raasepori"}}
 COORDINATOR = "coordinator"
 
 # The path from a draft to each status, and who takes each step.
@@ -115,7 +117,8 @@ class DemoNeed:
     positions: dict[str, tuple[str, str, str, str]] = field(default_factory=dict)
     votes: dict[str, str] = field(default_factory=dict)  # city -> comment
     commitments: dict[str, int] = field(default_factory=dict)  # city -> euros
-    # key of the meeting that decided it, its agenda item and the decision's text
+    # key of the meeting that decided it, its agenda item's number in the minutes of
+    # record (the platform numbers the agenda itself) and the decision's text
     decision: tuple[str, str, str] | None = None
     reason: str = ""
     origin: str = ""  # title of the forum thread it grew from
@@ -1026,20 +1029,26 @@ _STEERING_STEPS = {Status.UNDER_REVIEW, Status.ACCEPTED, Status.REJECTED}
 
 def _decide(demo: Demo, need: Need, spec: DemoNeed, meeting: Meeting, steps: list[str]) -> None:
     """The steering group decides at a meeting; the coordinator takes the later steps."""
-    _meeting, item, text = spec.decision or ("", "", "")
+    key, _number, text = spec.decision or ("", "", "")
     members = demo.members
     services.need_transition(actor=members[STEERING], need=need, to_status=Status.UNDER_REVIEW)
+    need.refresh_from_db()
     decided = Status.REJECTED if spec.status == Status.REJECTED else Status.ACCEPTED
+    # Every city at the meeting agreed; the ones not there are recorded absent,
+    # as the meeting's attendance (steering/demo.py) shows them.
     stances = {
-        organisation.pk: "for" if slug in spec.positions or slug in CITY_ACTORS else "absent"
+        organisation.pk: "absent" if slug in ABSENT_AT.get(key, ()) else "for"
         for slug, organisation in demo.organisations.items()
         if organisation.is_city
     }
+    item = steering_services.agenda_item_add(
+        actor=members[COORDINATOR], meeting=meeting, kind="need", need=need
+    )
     steering_services.decision_record(
         actor=members[STEERING],
         meeting=meeting,
-        need=need,
-        agenda_item=item,
+        item=item,
+        agenda_item="",
         text=text,
         rationale="",
         resulting_status=decided,

@@ -12,9 +12,10 @@ from django.utils import timezone
 
 from accounts.demo import Demo
 from accounts.models import Role, User
+from needs_registry.demo import ABSENT_AT
 from needs_registry.models import Need, Status
 from steering import selectors, services
-from steering.models import Ballot, Meeting, Minutes, Nomination
+from steering.models import AgendaItem, Ballot, Meeting, Minutes, Nomination
 
 CHAIR = "steering-hameenlinna"
 COORDINATOR = "coordinator"
@@ -50,6 +51,9 @@ def _city_people(demo: Demo, slug: str) -> list[User]:
 
 def _roster(demo: Demo) -> None:
     coordinator = demo.members[COORDINATOR]
+    # The term began with the consortium, or with its first demo meeting if that
+    # was earlier (the demo's meetings are dated back from the day it is seeded).
+    starts_on = min([TERM_START, *(m.held_on for m in demo.kept.get("meetings", {}).values())])
     for city in selectors.member_cities():
         if city.slug not in demo.organisations:
             continue
@@ -62,7 +66,7 @@ def _roster(demo: Demo) -> None:
                 organisation=city,
                 person=person,
                 seat=seat,
-                starts_on=TERM_START,
+                starts_on=starts_on,
                 ends_on=date(2029, 7, 31),
             )
 
@@ -70,9 +74,14 @@ def _roster(demo: Demo) -> None:
 def _attend(demo: Demo, meeting: Meeting) -> None:
     coordinator = demo.members[COORDINATOR]
     rows = selectors.roster(meeting.held_on)
-    for index, row in enumerate(rows):
-        # Two cities were not represented; Porvoo sent its deputy.
-        if index in {3, 7}:
+    absent = next(
+        (cities for key, cities in ABSENT_AT.items() if demo.kept["meetings"].get(key) == meeting),
+        set(),
+    )
+    for row in rows:
+        # The cities the needs' decisions record absent were not represented;
+        # Porvoo sent its deputy.
+        if row.city.slug in absent:
             continue
         nomination = row.deputy if row.city.slug == "porvoo" and row.deputy else row.representative
         if nomination is not None:
@@ -86,7 +95,8 @@ def _attend(demo: Demo, meeting: Meeting) -> None:
 
 def _past_meeting(demo: Demo, earlier: Meeting | None, past: Meeting) -> None:
     coordinator, chair = demo.members[COORDINATOR], demo.members[CHAIR]
-    if past.agenda_items.exists():
+    # The needs decided at the meeting are on its agenda already (needs_registry/demo.py).
+    if past.agenda_items.exclude(kind=AgendaItem.Kind.NEED).exists():
         return
     services.agenda_item_add(
         actor=coordinator,
@@ -117,7 +127,15 @@ def _past_meeting(demo: Demo, earlier: Meeting | None, past: Meeting) -> None:
         )
         services.agenda_publish(actor=coordinator, meeting=earlier)
     _attend(demo, past)
+    if earlier is not None:
+        _attend(demo, earlier)
     cities = {c.slug: c for c in selectors.member_cities(past.held_on)}
+    away = {slug for slug in cities if slug in ABSENT_AT.get("3-2026", ())}
+    present = {slug: city for slug, city in cities.items() if slug not in away}
+    agreed = {
+        **{c.pk: "for" for c in present.values()},
+        **{cities[slug].pk: "absent" for slug in away},
+    }
     services.decision_record(
         actor=chair,
         meeting=past,
@@ -125,7 +143,7 @@ def _past_meeting(demo: Demo, earlier: Meeting | None, past: Meeting) -> None:
         agenda_item=f"{budget.number} §",
         text="Merkittiin kustannusseuranta tiedoksi. Kaupungit raportoivat toteutuneet "
         "kustannukset koordinaattorille vuosittain.",
-        stances={c.pk: "for" for c in cities.values()},
+        stances=agreed,
     )
     services.decision_record(
         actor=chair,
@@ -134,12 +152,12 @@ def _past_meeting(demo: Demo, earlier: Meeting | None, past: Meeting) -> None:
         agenda_item=f"{procurement.number} §",
         text="Jatketaan neuvotteluja kahden toimittajan kanssa.",
         stances={
-            **{c.pk: "for" for c in cities.values()},
-            **({cities["kajaani"].pk: "against"} if "kajaani" in cities else {}),
+            **agreed,
+            **({cities["kajaani"].pk: "against"} if "kajaani" in present else {}),
         },
         dissents=(
             {cities["kajaani"].pk: "Kajaani olisi kilpailuttanut hankinnan avoimella menettelyllä."}
-            if "kajaani" in cities
+            if "kajaani" in present
             else {}
         ),
     )
