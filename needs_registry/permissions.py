@@ -1,5 +1,6 @@
 """Who may see and change what in the needs registry."""
 
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import Q
 
 from accounts.models import Role, User
@@ -60,10 +61,10 @@ def can_read_need_attachment(user: User, attachment: NeedAttachment) -> bool:
     return can_read_need(user, attachment.need)
 
 
-def readable_needs(user: User, prefix: str = "") -> Q:
+def readable_needs(user: User | AnonymousUser, prefix: str = "") -> Q:
     """``can_read_need`` as a filter on needs (or on a relation to them, by ``prefix``)."""
     public = ~Q(**{f"{prefix}status": Status.DRAFT})
-    if is_city_member(user):
+    if isinstance(user, User) and is_city_member(user):
         return public | Q(**{f"{prefix}organisation_id": user.organisation_id})
     return public
 

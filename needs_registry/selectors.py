@@ -43,6 +43,7 @@ from needs_registry.permissions import (
     can_read_need_attachment,
     readable_needs,
 )
+from steering.models import Decision
 from steering.permissions import can_read_decision
 
 BOARD_STATUSES = [Status.SUBMITTED, Status.UNDER_REVIEW, Status.ACCEPTED]
@@ -74,7 +75,8 @@ def need_list_open_data() -> QuerySet[Need]:
 
 
 def need_list(*, viewer: User, status: str = "", domain: str = "") -> QuerySet[Need]:
-    needs = _visible_needs(viewer).prefetch_related("tags")
+    # django-stubs does not know taggit's manager as a relation; it prefetches as one.
+    needs = _visible_needs(viewer).prefetch_related("tags")  # type: ignore[misc]
     if status:
         needs = needs.filter(status=status)
     if domain:
@@ -160,12 +162,12 @@ def backlog_board(
     points = RoundAllocation.objects.filter(need=OuterRef("pk"))
     if round_ is not None:
         points = points.filter(round=round_)
-    points = points.values("need").annotate(total=Sum("points")).values("total")
+    totals = points.values("need").annotate(total=Sum("points")).values("total")
     needs = (
         _visible_needs(viewer)
         .exclude(status=Status.DRAFT)
         .annotate(
-            round_points=Coalesce(Subquery(points, output_field=IntegerField()), Value(0)),
+            round_points=Coalesce(Subquery(totals, output_field=IntegerField()), Value(0)),
             benefit_per_euro=ExpressionWrapper(
                 F("benefit_hours_per_year")
                 * Value(Decimal(1000))
@@ -286,7 +288,7 @@ def timeline(*, need: Need) -> list[Transition]:
     return list(need.transitions.select_related("actor", "actor__organisation"))
 
 
-def decisions_for(*, need: Need, viewer: User) -> list:
+def decisions_for(*, need: Need, viewer: User) -> list[Decision]:
     """The steering group's decisions on the need that the viewer may read."""
     decisions = need.decisions.select_related("meeting", "item", "recorded_by").prefetch_related(
         "stances__organisation"
@@ -339,13 +341,13 @@ def city_allocation(*, round_: PrioritisationRound, organisation: Organisation) 
     )
 
 
-def yearly_summary(*, year: int) -> list[dict]:
+def yearly_summary(*, year: int) -> list[dict[str, object]]:
     """Per city: needs submitted, needs shared, votes cast and commitments in ``year``."""
     cities = Organisation.objects.filter(kind=Organisation.Kind.CITY).order_by("name_fi")
     return [_year_row(city, year) for city in cities]
 
 
-def _year_row(city: Organisation, year: int) -> dict:
+def _year_row(city: Organisation, year: int) -> dict[str, object]:
     return {
         "organisation": city,
         "submitted": Need.objects.filter(organisation=city, submitted_at__year=year).count(),

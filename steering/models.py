@@ -38,6 +38,9 @@ class Nomination(models.Model):
     role from the IAM to act in the seat.
     """
 
+    # Set by steering.selectors.roster: whether the person holds the IAM's steering group role.
+    has_iam_role: bool
+
     organisation = models.ForeignKey(
         Organisation,
         verbose_name=_("city"),
@@ -253,6 +256,9 @@ class Decision(models.Model):
     the agenda item it decides, whose publicity it follows (decisions recorded
     before agendas existed have none and are public, as they were).
     """
+
+    # Set by the selectors for a viewer: whether they may read what was decided.
+    readable: bool
 
     meeting = models.ForeignKey(Meeting, on_delete=models.PROTECT, related_name="decisions")
     item = models.ForeignKey(

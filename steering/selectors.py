@@ -205,7 +205,7 @@ def calendar_meetings(*, viewer: User) -> list[Meeting]:
     """Published meetings for the viewer's calendar feed, with the agenda they may read."""
     if not permissions.is_city_member(viewer):
         return []
-    meetings = list(
+    meetings: list[Meeting] = list(
         Meeting.objects.filter(agenda_published_at__isnull=False)
         .prefetch_related(
             Prefetch(
