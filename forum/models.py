@@ -1,5 +1,9 @@
 """Categories, threads, posts, reactions, reading state, notifications and moderation."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
@@ -12,6 +16,9 @@ from taggit.models import TaggedItemBase
 from accounts.models import Organisation
 from downloads.responses import INLINE_TYPES
 from downloads.storage import RandomName
+
+if TYPE_CHECKING:
+    from forum.permissions import PostActions
 
 
 class Domain(models.TextChoices):
@@ -35,6 +42,9 @@ class Publicity(models.TextChoices):
 
 
 class Category(models.Model):
+    # Set by forum.selectors.category_list: how deep in the tree, for the index.
+    depth: int
+
     parent = models.ForeignKey(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children"
     )
@@ -202,6 +212,11 @@ class Thread(models.Model):
 
 
 class Post(models.Model):
+    # Set per viewer by forum.selectors (_decorate) for the post partial.
+    actions: PostActions
+    reaction_list: list[dict[str, Any]]
+    reaction_choices: list[dict[str, Any]]
+
     thread = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="posts")
     number = models.PositiveIntegerField()
     author = models.ForeignKey(
@@ -295,7 +310,7 @@ class Reaction(models.Model):
         return f"{self.kind} on {self.post}"
 
 
-def attachment_path(instance: "Attachment", filename: str) -> str:
+def attachment_path(instance: Attachment, filename: str) -> str:
     """Where attachments were stored before their names were random (migration 0001 names it)."""
     return f"attachments/{timezone.now():%Y/%m}/{instance.token}/{filename}"
 
@@ -474,6 +489,13 @@ class Flag(models.Model):
 class Poll(models.Model):
     """A question put to a thread's readers: answered by each person, or once per city
     (by its ICT lead or their substitute, as the registry's city votes are)."""
+
+    # Set per viewer by forum.selectors.polls_for_thread.
+    viewer_ballot: PollBallot | None
+    viewer_choice_ids: set[int]
+    answered_by_other: bool
+    may_vote: bool
+    result_data: dict[str, Any] | None
 
     class Kind(models.TextChoices):
         SINGLE = "single", _("One choice")

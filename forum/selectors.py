@@ -1,5 +1,7 @@
 """Reads for the forum. Query counts stay constant whatever the size."""
 
+from typing import Any
+
 from django.core.paginator import Page, Paginator
 from django.db.models import (
     CharField,
@@ -29,6 +31,7 @@ from forum.models import (
     Poll,
     PollBallot,
     Post,
+    PostRevision,
     Reaction,
     ReactionKind,
     ReadState,
@@ -47,18 +50,18 @@ def category_list(*, viewer: User) -> list[Category]:
     """Categories the viewer may read, with their thread counts, parents first."""
     ids = permissions.readable_category_ids(viewer)
     readable = permissions.readable_thread_filter(viewer, prefix="threads__")
-    categories = (
+    categories: list[Category] = list(
         Category.objects.filter(pk__in=ids)
         .annotate(thread_count=Count("threads", filter=readable, distinct=True))
         .prefetch_related("read_organisations")
+        .order_by("position", "name_fi")
     )
-    categories = list(categories.order_by("position", "name_fi"))
     by_parent: dict[int | None, list[Category]] = {}
     for category in categories:
         by_parent.setdefault(category.parent_id, []).append(category)
     ordered: list[Category] = []
 
-    def walk(parent_id, depth):
+    def walk(parent_id: int | None, depth: int) -> None:
         for category in by_parent.get(parent_id, []):
             category.depth = depth
             ordered.append(category)
@@ -80,11 +83,14 @@ def category_get_for_viewer(*, viewer: User, slug: str) -> Category:
     return category
 
 
-def _threads_for(viewer: User) -> QuerySet[Thread]:
+def _threads_for(viewer: User, *, leave_out_muted: bool = False) -> QuerySet[Thread]:
+    """Threads the viewer may read, with their reading state and tracking level (and,
+    with ``leave_out_muted``, without the ones the member muted)."""
     threads = (
         Thread.objects.filter(permissions.readable_thread_filter(viewer))
         .select_related("author", "organisation", "category", "author__organisation")
-        .prefetch_related("tags")
+        # django-stubs does not know taggit's manager as a relation; it prefetches as one.
+        .prefetch_related("tags")  # type: ignore[misc]
     )
     if viewer.is_authenticated:
         last_read = ReadState.objects.filter(thread=OuterRef("pk"), user=viewer).values(
@@ -102,19 +108,19 @@ def _threads_for(viewer: User) -> QuerySet[Thread]:
                 Value(TrackingLevel.NORMAL.value),
             ),
         ).annotate(new_post_count=F("last_post_number") - F("last_read_number"))
+        if leave_out_muted:
+            threads = threads.exclude(tracking_level=TrackingLevel.MUTED)
     return threads
 
 
 def thread_list(
     *, viewer: User, category: Category | None = None, tag: str = "", page: int = 1
-) -> Page:
-    threads = _threads_for(viewer)
+) -> Page[Thread]:
+    # The forum's front page leaves out what the member muted, as Discourse's
+    # "latest" does; the category's own page still lists it, marked.
+    threads = _threads_for(viewer, leave_out_muted=category is None)
     if category is not None:
         threads = threads.filter(category=category)
-    elif viewer.is_authenticated:
-        # The forum's front page leaves out what the member muted, as Discourse's
-        # "latest" does; the category's own page still lists it, marked.
-        threads = threads.exclude(tracking_level=TrackingLevel.MUTED)
     if tag:
         threads = threads.filter(tags__name__iexact=tag)
     threads = threads.order_by("-is_pinned", "-last_activity_at", "-id")
@@ -123,9 +129,7 @@ def thread_list(
 
 
 def thread_list_latest(*, viewer: User, limit: int = 5) -> list[Thread]:
-    threads = _threads_for(viewer)
-    if viewer.is_authenticated:
-        threads = threads.exclude(tracking_level=TrackingLevel.MUTED)
+    threads = _threads_for(viewer, leave_out_muted=True)
     return list(threads.order_by("-last_activity_at", "-id")[:limit])
 
 
@@ -157,7 +161,7 @@ def audience_description(*, thread: Thread) -> list[str]:
     return [thread.author.public_name]
 
 
-def category_get_for_move(*, viewer: User, pk) -> Category:
+def category_get_for_move(*, viewer: User, pk: str | int) -> Category:
     """A category a moderator may move a thread into; 404 if they may not read it."""
     try:
         category = Category.objects.prefetch_related("read_organisations").get(pk=pk)
@@ -181,7 +185,7 @@ def attachment_get_for_viewer(*, viewer: User, token: str) -> Attachment:
     return attachment
 
 
-def _thread_for_viewer(threads, *, viewer: User, pk: int) -> Thread:
+def _thread_for_viewer(threads: QuerySet[Thread], *, viewer: User, pk: int) -> Thread:
     try:
         thread = threads.get(pk=pk)
     except Thread.DoesNotExist:
@@ -211,7 +215,7 @@ def _posts_shown() -> QuerySet[Post]:
     )
 
 
-def reaction_summary(*, viewer: User, post: Post) -> list[dict]:
+def reaction_summary(*, viewer: User, post: Post) -> list[dict[str, Any]]:
     """The post's reactions as the page shows them: emoji, count, who, and the viewer's own.
 
     Reads the prefetched ``post.reactions``; one entry per kind someone chose,
@@ -230,7 +234,7 @@ def reaction_summary(*, viewer: User, post: Post) -> list[dict]:
             {
                 "kind": kind,
                 "label": label,
-                "symbol": REACTION_SYMBOLS[kind],
+                "symbol": REACTION_SYMBOLS[ReactionKind(kind)],
                 "count": len(reactions),
                 "names": names,
                 "others": len(reactions) - len(names),
@@ -240,11 +244,16 @@ def reaction_summary(*, viewer: User, post: Post) -> list[dict]:
     return summary
 
 
-def reaction_choices(*, viewer: User, post: Post) -> list[dict]:
+def reaction_choices(*, viewer: User, post: Post) -> list[dict[str, Any]]:
     """Every reaction the viewer may give, marked when the viewer has given it."""
     mine = {r.kind for r in post.reactions.all() if r.user_id == viewer.pk}
     return [
-        {"kind": kind, "label": label, "symbol": REACTION_SYMBOLS[kind], "mine": kind in mine}
+        {
+            "kind": kind,
+            "label": label,
+            "symbol": REACTION_SYMBOLS[ReactionKind(kind)],
+            "mine": kind in mine,
+        }
         for kind, label in ReactionKind.choices
     ]
 
@@ -262,7 +271,7 @@ def _decorate(
     return posts
 
 
-def post_page(*, viewer: User, thread: Thread, page: int | str = 1) -> Page:
+def post_page(*, viewer: User, thread: Thread, page: int | str = 1) -> Page[Post]:
     """One page of a thread's posts, with everything a post shows and the viewer's
     actions on each, in constant queries."""
     posts = _posts_shown().filter(thread=thread).order_by("number")
@@ -307,7 +316,7 @@ def post_get_for_viewer(*, viewer: User, pk: int) -> Post:
     return post
 
 
-def reply_target(*, viewer: User, thread: Thread, pk) -> Post | None:
+def reply_target(*, viewer: User, thread: Thread, pk: str | int) -> Post | None:
     """The post a reply answers, if the viewer may read its text; else no reply-to at all."""
     post = thread.posts.filter(pk=pk).first()
     if post is None:
@@ -333,7 +342,7 @@ def categories_for_new_thread(*, viewer: User) -> list[Category]:
     return [c for c in category_list(viewer=viewer) if permissions.can_start_thread(viewer, c)]
 
 
-def category_for_new_thread_draft(*, viewer: User, pk) -> Category | None:
+def category_for_new_thread_draft(*, viewer: User, pk: str | int) -> Category | None:
     """The category a new thread's draft names: one where the viewer may start threads."""
     try:
         category = Category.objects.prefetch_related("read_organisations").get(pk=pk)
@@ -431,7 +440,7 @@ def flag_get_for_moderator(*, viewer: User, pk: int) -> Flag:
     return flag
 
 
-def moderation_log(*, viewer: User, limit: int = 50) -> list:
+def moderation_log(*, viewer: User, limit: int = 50) -> list[Any]:
     """The latest moderation actions on threads and posts the moderator may read.
 
     A hiding reason or a move names what a restricted thread holds; a moderator
@@ -472,7 +481,7 @@ def moderation_log(*, viewer: User, limit: int = 50) -> list:
     return shown[:limit]
 
 
-def revisions_for(*, viewer: User, post: Post) -> list:
+def revisions_for(*, viewer: User, post: Post) -> list[PostRevision]:
     return list(post.revisions.select_related("edited_by").order_by("-created_at"))
 
 
@@ -485,7 +494,7 @@ def first_post_body(*, thread: Thread) -> str:
     return post.body
 
 
-def poll_results(*, poll: Poll) -> dict:
+def poll_results(*, poll: Poll) -> dict[str, Any]:
     """Counts per choice and, in a per-city poll, the cities that answered; the same for
     every viewer (so it is rendered once for a live frame). Two queries."""
     ballots = list(
@@ -552,7 +561,7 @@ def polls_for_thread(*, viewer: User, thread: Thread) -> list[Poll]:
     return polls
 
 
-def poll_results_in_thread(*, thread: Thread, pk: int) -> tuple[Poll, dict] | None:
+def poll_results_in_thread(*, thread: Thread, pk: int) -> tuple[Poll, dict[str, Any]] | None:
     """A poll of ``thread`` and its results, when its results are shown now; else ``None``.
 
     For live updates: the caller has checked the viewer may read the thread.
@@ -563,7 +572,7 @@ def poll_results_in_thread(*, thread: Thread, pk: int) -> tuple[Poll, dict] | No
     return poll, poll_results(poll=poll)
 
 
-def poll_get_for_viewer(*, viewer: User, pk) -> Poll:
+def poll_get_for_viewer(*, viewer: User, pk: str | int) -> Poll:
     """A poll whose thread the viewer may read; 404 otherwise."""
     try:
         poll = Poll.objects.select_related("thread", "thread__category").get(pk=pk)
@@ -574,7 +583,7 @@ def poll_get_for_viewer(*, viewer: User, pk) -> Poll:
     return poll
 
 
-def poll_export_rows(*, poll: Poll) -> tuple[list[str], list[list]]:
+def poll_export_rows(*, poll: Poll) -> tuple[list[str], list[list[Any]]]:
     """A poll's answers for a spreadsheet: per city (who answered, what) in a per-city
     poll; per choice (how many) in a per-person poll, which names nobody."""
     results = poll_results(poll=poll)
