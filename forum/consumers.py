@@ -30,11 +30,15 @@ Client messages (JSON):
     {"type": "ping"}
 """
 
+from __future__ import annotations
+
 import asyncio
 import json
 import logging
 import time
 import uuid
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import TYPE_CHECKING, Any, cast
 
 from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
@@ -50,7 +54,19 @@ from live.broadcast import EVERY_SESSION, group_send, user_group
 from live.broadcast import frame as make_frame
 from live.hub import get_hub
 
+if TYPE_CHECKING:
+    from accounts.models import User
+
 logger = logging.getLogger(__name__)
+
+# A channel-layer message or a client's JSON message.
+Message = dict[str, Any]
+
+
+def _in_db_thread[**P, R](function: Callable[P, R]) -> Callable[P, Awaitable[R]]:
+    """``database_sync_to_async`` with the function's types kept (Channels has no types)."""
+    return cast(Callable[P, Awaitable[R]], database_sync_to_async(function))
+
 
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_SESSION_ENDED = 4403
@@ -62,12 +78,12 @@ TYPING_INTERVAL = 3.0  # seconds between typing signals of one member in one thr
 LISTED_REMEMBERED = 1000  # threads whose read answer a list-watching socket keeps
 
 
-class LiveConsumer(AsyncWebsocketConsumer):
+class LiveConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]  # Channels has no types
     # No channel per socket: the process's hub (live.hub) receives each group
     # message once and hands it to every local socket through deliver().
     channel_layer_alias = None
 
-    async def connect(self):
+    async def connect(self) -> None:
         user = self.scope.get("user")
         if user is None or not user.is_authenticated or not user.is_active:
             await self.close(code=CLOSE_UNAUTHENTICATED)
@@ -81,8 +97,8 @@ class LiveConsumer(AsyncWebsocketConsumer):
         self.readers: dict[int, int] = {}  # thread id -> readers version checked
         # Thread id -> messages held back while access is checked (subscribing
         # or re-checking); a check owns the list it started with.
-        self.replaying: dict[int, list[dict]] = {}
-        self.background: set[asyncio.Task] = set()
+        self.replaying: dict[int, list[Message]] = {}
+        self.background: set[asyncio.Task[object]] = set()
         self.tokens = float(RATE_CAPACITY)
         self.tokens_at = time.monotonic()
         self.last_typing: dict[int, float] = {}
@@ -95,7 +111,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
         await self.hub.join(user_group(user.pk), self)
         await self.accept()
 
-    async def disconnect(self, code):
+    async def disconnect(self, code: int) -> None:
         if not hasattr(self, "user"):
             return
         for thread_id in list(self.threads):
@@ -106,7 +122,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
         for task in self.background:
             task.cancel()
 
-    async def dispatch(self, message):
+    async def dispatch(self, message: Message) -> None:
         # Channels' dispatch checks the database connection before every
         # message; this consumer reaches the database only through
         # database_sync_to_async, which does that itself.
@@ -114,7 +130,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
 
     # Messages from the browser
 
-    async def receive(self, text_data=None, bytes_data=None):
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         if bytes_data is not None:
             await self._error("binary_not_supported")
             return
@@ -132,7 +148,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
         except (ValueError, TypeError, KeyError):
             await self._error("malformed")
             return
-        handler = {
+        handler: Callable[[Message], Awaitable[None]] | None = {
             "subscribe": self._subscribe,
             "unsubscribe": self._unsubscribe,
             "typing": self._typing,
@@ -155,10 +171,10 @@ class LiveConsumer(AsyncWebsocketConsumer):
         self.tokens -= 1
         return self.tokens >= 0
 
-    async def _error(self, code: str, **extra):
+    async def _error(self, code: str, **extra: object) -> None:
         await self.send(text_data=make_frame("error", {"code": code, **extra}))
 
-    async def _subscribe(self, message):
+    async def _subscribe(self, message: Message) -> None:
         thread_id = int(message["thread"])
         after = int(message.get("after") or 0)
         if thread_id not in self.threads and len(self.threads) >= MAX_SUBSCRIPTIONS:
@@ -191,14 +207,14 @@ class LiveConsumer(AsyncWebsocketConsumer):
             for seq, text in stored:
                 await self.send(text_data=text)
                 last = seq
-        last = await self._relay_held(thread_id, buffer, last)
-        if last is None:
+        relayed = await self._relay_held(thread_id, buffer, last)
+        if relayed is None:
             return
-        await self.send(text_data=make_frame("subscribed", {"thread": thread_id, "seq": last}))
+        await self.send(text_data=make_frame("subscribed", {"thread": thread_id, "seq": relayed}))
         if not resubscribing:
             self.presence.joined(thread_id, category_id, self.user.pk, self.display_name)
 
-    async def _relay_held(self, thread_id: int, buffer: list[dict], last: int) -> int | None:
+    async def _relay_held(self, thread_id: int, buffer: list[Message], last: int) -> int | None:
         """Relay the messages held back for a thread, in order, checking access
         again before any sent under a newer readers version than checked.
 
@@ -227,7 +243,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
                 last = seq
         return None
 
-    async def _check_thread(self, thread_id: int, buffer: list[dict]) -> bool:
+    async def _check_thread(self, thread_id: int, buffer: list[Message]) -> bool:
         """Ask the read rule again about one thread; leaves it when no longer readable."""
         access = await self._thread_access(thread_id)
         if self.replaying.get(thread_id) is not buffer:
@@ -239,19 +255,19 @@ class LiveConsumer(AsyncWebsocketConsumer):
         self.threads[thread_id], self.readers[thread_id] = access
         return True
 
-    async def _unsubscribe(self, message):
+    async def _unsubscribe(self, message: Message) -> None:
         thread_id = int(message["thread"])
         if thread_id in self.threads:
             await self._leave(thread_id)
 
-    async def _leave(self, thread_id: int):
+    async def _leave(self, thread_id: int) -> None:
         if self.threads.pop(thread_id, None) is not None:
             self.presence.left(thread_id, self.user.pk)
         self.readers.pop(thread_id, None)
         self.replaying.pop(thread_id, None)
         await self.hub.leave(thread_group(thread_id), self)
 
-    async def _typing(self, message):
+    async def _typing(self, message: Message) -> None:
         thread_id = int(message["thread"])
         if thread_id not in self.threads:
             await self._error("not_subscribed", thread=thread_id)
@@ -274,7 +290,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
             },
         )
 
-    async def _watch_list(self, message):
+    async def _watch_list(self, message: Message) -> None:
         category = message.get("category")
         category = None if category is None else int(category)
         if self.list_category is False:
@@ -282,12 +298,12 @@ class LiveConsumer(AsyncWebsocketConsumer):
         self.list_category = category
         await self.send(text_data=make_frame("watching", {"category": category}))
 
-    async def _unwatch_list(self, message):
+    async def _unwatch_list(self, message: Message) -> None:
         if self.list_category is not False:
             self.list_category = False
             await self.hub.leave(LISTS_GROUP, self)
 
-    async def _deliver_listed(self, message, outgoing):
+    async def _deliver_listed(self, message: Message, outgoing: Message) -> None:
         """Relay a thread's list activity if the member may read the thread."""
         if self.list_category is False or (
             self.list_category is not None and message.get("category") != self.list_category
@@ -302,7 +318,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
             return
         self._in_background(self._relay_listed(message, outgoing))
 
-    async def _relay_listed(self, message, outgoing):
+    async def _relay_listed(self, message: Message, outgoing: Message) -> None:
         thread_id, readers = message["listed"], message.get("readers", 0)
         access = await self._thread_access(thread_id)
         if len(self.listed) >= LISTED_REMEMBERED:
@@ -314,14 +330,14 @@ class LiveConsumer(AsyncWebsocketConsumer):
         if access is not None and self.list_category in (None, message.get("category")):
             await self.base_send(outgoing)
 
-    async def _ping(self, message):
+    async def _ping(self, message: Message) -> None:
         # Presence lasts as long as the socket; the ping keeps proxies from
         # closing a quiet connection.
         await self.send(text_data=make_frame("pong", {}))
 
     # Messages from the hub: one call per socket and message, kept small.
 
-    async def deliver(self, message, outgoing):
+    async def deliver(self, message: Message, outgoing: Message) -> None:
         """Relay a group message after its checks; ``outgoing`` is the shared websocket message."""
         if self.session_deadline is not None and time.time() >= self.session_deadline:
             # Idle timeout, lifetime or IAM re-check due: look again, once.
@@ -372,12 +388,12 @@ class LiveConsumer(AsyncWebsocketConsumer):
             return
         await self.base_send(outgoing)
 
-    def _in_background(self, coroutine) -> None:
+    def _in_background(self, coroutine: Coroutine[Any, Any, object]) -> None:
         task = asyncio.create_task(coroutine)
         self.background.add(task)
         task.add_done_callback(self.background.discard)
 
-    async def _session_reverify(self):
+    async def _session_reverify(self) -> None:
         try:
             # Not in the thread all sockets' reads share: this may wait for the IAM.
             self.session_deadline = await database_sync_to_async(
@@ -386,9 +402,9 @@ class LiveConsumer(AsyncWebsocketConsumer):
         except account_services.SessionEnded:
             await self.close(code=CLOSE_SESSION_ENDED)
 
-    async def _recheck_access(self):
+    async def _recheck_access(self) -> None:
         """The member's roles or organisation changed: check every subscription again."""
-        user = await database_sync_to_async(_reload_user)(self.user.pk)
+        user = await _in_db_thread(_reload_user)(self.user.pk)
         if user is None or not permissions.is_member(user):
             await self.close(code=CLOSE_SESSION_ENDED)
             return
@@ -404,8 +420,10 @@ class LiveConsumer(AsyncWebsocketConsumer):
 
     # Database reads, through selectors
 
-    @database_sync_to_async
-    def _thread_access(self, thread_id: int) -> tuple[int, int] | None:
+    async def _thread_access(self, thread_id: int) -> tuple[int, int] | None:
+        return await _in_db_thread(self._thread_access_now)(thread_id)
+
+    def _thread_access_now(self, thread_id: int) -> tuple[int, int] | None:
         """The thread's category and readers version if the member may read it now."""
         user = _reload_user(self.user.pk)
         if user is None or not user.is_active:
@@ -417,8 +435,12 @@ class LiveConsumer(AsyncWebsocketConsumer):
             return None
         return thread.category_id, thread.readers_version
 
-    @database_sync_to_async
-    def _subscription(
+    async def _subscription(
+        self, thread_id: int, after: int
+    ) -> tuple[int, int, list[tuple[int, str]] | None, int] | None:
+        return await _in_db_thread(self._subscription_now)(thread_id, after)
+
+    def _subscription_now(
         self, thread_id: int, after: int
     ) -> tuple[int, int, list[tuple[int, str]] | None, int] | None:
         """If the member may read the thread: its category, readers version, the
@@ -431,7 +453,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
         return thread.category_id, thread.readers_version, stored, thread.event_seq
 
 
-def _reload_user(pk: int):
+def _reload_user(pk: int) -> User | None:
     from accounts.models import User
 
     return User.objects.select_related("organisation").filter(pk=pk).first()
