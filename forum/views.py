@@ -336,11 +336,12 @@ def _tracking_context(
     """What the tracking control shows: the member's level and the choices."""
     level = selectors.tracking_level_for(viewer=request.user, thread=thread, category=category)
     on = "thread" if thread is not None else "category"
-    url = (
-        reverse("forum:thread_tracking", args=[thread.pk])
-        if thread is not None
-        else reverse("forum:category_tracking", args=[category.slug])  # type: ignore[union-attr]
-    )
+    if thread is not None:
+        url = reverse("forum:thread_tracking", args=[thread.pk])
+    elif category is not None:
+        url = reverse("forum:category_tracking", args=[category.slug])
+    else:
+        raise ValueError("A tracking control is for a thread or for a category.")
     return {
         "tracking_level": level,
         "tracking_label": TrackingLevel(level).label,

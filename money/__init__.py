@@ -108,18 +108,18 @@ def apportion_capped(
     remaining = total
     while remaining > 0 and open_:
         trial = apportion(remaining, [weights[i] for i in open_])
-        over = [
-            i
+        over = {
+            i: cap
             for i, part in zip(open_, trial, strict=True)
-            if caps[i] is not None and parts[i] + part >= caps[i]  # type: ignore[operator]
-        ]
+            if (cap := caps[i]) is not None and parts[i] + part >= cap
+        }
         if not over:
             for i, part in zip(open_, trial, strict=True):
                 parts[i] += part
             remaining = 0
             break
-        for i in over:
-            room = caps[i] - parts[i]  # type: ignore[operator]
+        for i, cap in over.items():
+            room = cap - parts[i]
             parts[i] += room
             remaining -= room
         open_ = [i for i in open_ if i not in over]
