@@ -4,8 +4,8 @@ consistently, and seeding it twice adds nothing."""
 import pytest
 from django.core.management import call_command
 
-from forum.models import Post, Thread
-from needs_registry.models import CityVote, Need, PrioritisationRound
+from forum.models import Attachment, Post, Reaction, Thread
+from needs_registry.models import CityPosition, CityVote, Commitment, Need, PrioritisationRound
 from steering.models import AgendaItem, Attendance, Decision, DecisionStance, Meeting
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -15,8 +15,13 @@ def _counts() -> dict[str, int]:
     return {
         "threads": Thread.objects.count(),
         "posts": Post.objects.count(),
+        "reactions": Reaction.objects.count(),
+        "image attachments": Attachment.objects.exclude(thumbnail="").count(),
         "needs": Need.objects.count(),
+        "needs' statuses": Need.objects.values("status").distinct().count(),
+        "positions": CityPosition.objects.count(),
         "city votes": CityVote.objects.count(),
+        "commitments": Commitment.objects.count(),
         "rounds": PrioritisationRound.objects.count(),
         "meetings": Meeting.objects.count(),
         "decisions": Decision.objects.count(),
@@ -27,10 +32,16 @@ def test_the_demo_has_something_in_every_part_and_seeds_once():
     call_command("seed_demo", verbosity=0)
     counts = _counts()
     assert counts["threads"] >= 10 and counts["posts"] >= 30
-    assert counts["needs"] >= 20 and counts["city votes"] >= 20
+    assert counts["reactions"] >= 10 and counts["image attachments"] >= 1
+    # 30+ needs across the lifecycle, with cities' positions, votes and commitments.
+    assert counts["needs"] >= 30 and counts["needs' statuses"] >= 10
+    assert counts["positions"] >= 30 and counts["city votes"] >= 30
+    assert counts["commitments"] >= 10
     assert counts["rounds"] >= 1 and counts["meetings"] >= 3 and counts["decisions"] >= 10
     call_command("seed_demo", verbosity=0)
     assert _counts() == counts
+    # Threads in Swedish as well as Finnish.
+    assert Post.objects.filter(body__iregex=r"\b(och|att|vi)\b").count() >= 3
 
 
 def test_the_demo_meetings_tell_one_story():
