@@ -200,3 +200,11 @@ def test_open_dependencies_name_their_versions(publiccode):
 def test_the_licence_agrees_with_the_package(publiccode):
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     assert project["license"] == publiccode["legal"]["license"]
+
+
+def test_the_licence_text_is_in_the_repository(publiccode):
+    """The licence the metadata names is the one whose text ships with the code."""
+    text = (ROOT / "LICENSE").read_text(encoding="utf-8")
+    assert publiccode["legal"]["license"] == "EUPL-1.2"
+    assert text.startswith("EUROPEAN UNION PUBLIC LICENCE v. 1.2")
+    assert "Appendix" in text and "Compatible Licences" in text
