@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 import money
 from accounts.models import Organisation
-from budget.models import CostKind, NeedCost, Payer, ProcurementPlan
+from budget.models import CostKind, NeedCost, Payer, ProcurementPlan, YearlyReport
 from budget.procurement import ContractType
 
 
@@ -168,3 +168,56 @@ class ProcurementPlanForm(forms.Form):
         value = data.pop("estimated_value")
         data["estimated_value_cents"] = None if value is None else money.cents(value)
         return data
+
+
+class YearlyReportForm(forms.Form):
+    hours_saved = forms.IntegerField(
+        label=_("Hours of manual work saved"),
+        required=False,
+        help_text=_("In the budget year, all services together."),
+    )
+    euros_saved = EuroField(
+        label=_("Euros saved (€)"), localize=True, required=False, max_digits=12, decimal_places=2
+    )
+    benefits = forms.CharField(
+        label=_("Benefits realised"),
+        required=False,
+        max_length=10000,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=_("What went live in your city and what it brought."),
+    )
+    notes = forms.CharField(
+        label=_("Notes"), required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+    @classmethod
+    def for_report(cls, report: YearlyReport | None) -> YearlyReportForm:
+        if report is None:
+            return cls()
+        cents = report.euros_saved_cents
+        return cls(
+            initial={
+                "hours_saved": report.hours_saved,
+                "euros_saved": None if cents is None else money.euros(cents),
+                "benefits": report.benefits,
+                "notes": report.notes,
+            }
+        )
+
+    def service_data(self) -> dict[str, object]:
+        data = self.cleaned_data
+        euros = data["euros_saved"]
+        return {
+            "hours_saved": data["hours_saved"],
+            "euros_saved_cents": None if euros is None else money.cents(euros),
+            "benefits": data["benefits"],
+            "notes": data["notes"],
+        }
+
+
+class ReportReturnForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason for returning"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )

@@ -9,6 +9,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from accounts.models import Organisation
 from budget.procurement import ContractType
@@ -63,6 +64,13 @@ class ConsortiumBudget(models.Model):
     @property
     def years(self) -> list[int]:
         return list(range(self.starts_on.year, self.ends_on.year + 1))
+
+    @property
+    def report_year(self) -> int:
+        """The year whose reports are due now: the last year that has begun, within the
+        project (the first before it starts, the last after it ends)."""
+        today = timezone.localdate().year
+        return min(max(today - 1, self.starts_on.year), self.ends_on.year)
 
 
 class BudgetYear(models.Model):
@@ -292,3 +300,66 @@ class ProcurementPlan(models.Model):
             raise ValidationError(
                 _("The steps go in order: market survey, contract notice, contract.")
             )
+
+
+class ReportStatus(models.TextChoices):
+    DRAFT = "draft", pgettext_lazy("yearly report status", "Draft")
+    SUBMITTED = "submitted", pgettext_lazy("yearly report status", "Submitted")
+    APPROVED = "approved", pgettext_lazy("yearly report status", "Approved")
+
+
+class YearlyReport(models.Model):
+    """A city's yearly report to the project coordinator: what the project brought it.
+
+    The city writes only the benefits it realised; its share, payments, need costs
+    and commitments are read from the budget when the report is shown, and frozen
+    into ``snapshot`` when the coordinator approves it.
+    """
+
+    budget = models.ForeignKey(ConsortiumBudget, on_delete=models.CASCADE, related_name="reports")
+    organisation = models.ForeignKey(
+        Organisation, verbose_name=_("city"), on_delete=models.PROTECT, related_name="+"
+    )
+    year = models.PositiveSmallIntegerField(_("budget year"))
+    hours_saved = models.PositiveIntegerField(
+        _("hours of manual work saved"), null=True, blank=True
+    )
+    euros_saved_cents = models.BigIntegerField(
+        _("euros saved (cents)"), null=True, blank=True, validators=[MinValueValidator(0)]
+    )
+    benefits = models.TextField(_("benefits realised"), blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+    status = models.CharField(
+        pgettext_lazy("yearly report status", "status"),
+        max_length=10,
+        choices=ReportStatus,
+        default=ReportStatus.DRAFT,
+    )
+    return_reason = models.TextField(_("reason for returning"), blank=True)
+    prepared_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    approved_at = models.DateTimeField(null=True, blank=True)
+    snapshot = models.JSONField(default=dict, blank=True)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["year", "organisation__name_fi"]
+        verbose_name = _("yearly report")
+        verbose_name_plural = _("yearly reports")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["budget", "organisation", "year"], name="yearly_report_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organisation} {self.year}"
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status == ReportStatus.DRAFT

@@ -1,6 +1,6 @@
 """Who may see and change the consortium's budget."""
 
-from accounts.models import Role, User
+from accounts.models import Organisation, Role, User
 from budget.models import ConsortiumBudget
 from needs_registry.models import Need
 from needs_registry.permissions import acts_for_city, can_read_need
@@ -29,3 +29,22 @@ def can_manage_need_costs(user: User, need: Need) -> bool:
     if can_manage_budget(user):
         return True
     return acts_for_city(user) and user.organisation_id == need.organisation_id
+
+
+def can_prepare_report(user: User, organisation: Organisation) -> bool:
+    """A city's yearly report: its ICT lead or the lead's substitute writes and submits it."""
+    return acts_for_city(user) and user.organisation_id == organisation.pk
+
+
+def can_approve_report(user: User) -> bool:
+    """The project coordinator, to whom the cities report, approves or returns a report."""
+    return can_manage_budget(user)
+
+
+def can_view_report_summary(user: User) -> bool:
+    """The consortium-wide table of reports: the coordinator and the steering group."""
+    return bool(
+        user.is_authenticated
+        and user.is_active
+        and user.has_role(Role.PROJECT_COORDINATOR, Role.STEERING_GROUP)
+    )

@@ -5,16 +5,25 @@ from __future__ import annotations
 import dataclasses
 from collections import defaultdict
 from decimal import Decimal
+from typing import Any
 
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 
 import money
 from accounts.models import Organisation
-from budget.models import ConsortiumBudget, NeedCost, Payer, Payment, ProcurementPlan
+from budget.models import (
+    ConsortiumBudget,
+    NeedCost,
+    Payer,
+    Payment,
+    ProcurementPlan,
+    ReportStatus,
+    YearlyReport,
+)
 from budget.procurement import ContractType, ProcurementRoute, route_for
 from budget.shares import OneOffCost, Participant, Plan, Result, WhatIf, compute, what_if
-from needs_registry.models import CostSplit, Need
+from needs_registry.models import Commitment, CostSplit, Need, Status
 
 
 def budget_current() -> ConsortiumBudget | None:
@@ -289,3 +298,174 @@ def need_costs(*, need: Need) -> NeedCosts:
 
 def need_cost_get(*, pk: int) -> NeedCost:
     return get_object_or_404(NeedCost.objects.select_related("need"), pk=pk)
+
+
+# ------------------------------------------------------------- yearly reports
+
+
+@dataclasses.dataclass
+class NeedAmount:
+    """An amount (cents) a city bears for a need, named by the need's id and title."""
+
+    need_id: int
+    title: str
+    cents: int
+
+    def as_data(self) -> dict[str, object]:
+        return {"need": self.need_id, "title": self.title, "cents": self.cents}
+
+
+@dataclasses.dataclass
+class ReportFigures:
+    """A city's figures for a budget year, as the platform computes them (cents)."""
+
+    share: int
+    paid: int
+    fees: int
+    need_costs: list[NeedAmount]
+    commitments: list[NeedAmount]
+
+    @property
+    def balance(self) -> int:
+        return self.share - self.paid
+
+    @property
+    def need_costs_total(self) -> int:
+        return sum(line.cents for line in self.need_costs)
+
+    @property
+    def commitments_total(self) -> int:
+        return sum(line.cents for line in self.commitments)
+
+    def as_data(self) -> dict[str, object]:
+        """The figures as stored in an approved report's snapshot."""
+        return {
+            "share": self.share,
+            "paid": self.paid,
+            "fees": self.fees,
+            "need_costs": [line.as_data() for line in self.need_costs],
+            "commitments": [line.as_data() for line in self.commitments],
+        }
+
+    @classmethod
+    def from_data(cls, data: dict[str, Any]) -> ReportFigures:
+        def lines(key: str) -> list[NeedAmount]:
+            return [NeedAmount(row["need"], row["title"], row["cents"]) for row in data[key]]
+
+        return cls(
+            share=data["share"],
+            paid=data["paid"],
+            fees=data["fees"],
+            need_costs=lines("need_costs"),
+            commitments=lines("commitments"),
+        )
+
+
+def _city_year(overview: Overview, organisation: Organisation, year: int) -> CityYear | None:
+    row = next((c for c in overview.cities if c.organisation.pk == organisation.pk), None)
+    return row.year(year) if row is not None else None
+
+
+def report_figures(
+    budget: ConsortiumBudget,
+    organisation: Organisation,
+    year: int,
+    *,
+    overview: Overview | None = None,
+) -> ReportFigures:
+    """The city's computed share, payments and fees for ``year``, its share of the
+    costs of each need it committed money to that year (the actual costs once
+    recorded, else the estimate) and those commitments. Drafts are left out: the
+    report is read by every member, a draft only by its own city."""
+    overview = overview or budget_overview(budget)
+    cell = _city_year(overview, organisation, year)
+    commitments = list(
+        Commitment.objects.filter(organisation=organisation, budget_year=year)
+        .exclude(need__status=Status.DRAFT)
+        .select_related("need")
+        .order_by("need__title", "need_id")
+    )
+    need_costs_lines = []
+    for commitment in commitments:
+        costs = need_costs(need=commitment.need)
+        mine = next((c for c in costs.cities if c.organisation.pk == organisation.pk), None)
+        if mine is not None and costs.costs:
+            cents = mine.actual if mine.actual is not None else mine.estimated
+            need_costs_lines.append(NeedAmount(commitment.need_id, commitment.need.title, cents))
+    return ReportFigures(
+        share=cell.share if cell else 0,
+        paid=cell.paid if cell else 0,
+        fees=cell.fees if cell else 0,
+        need_costs=need_costs_lines,
+        commitments=[
+            NeedAmount(c.need_id, c.need.title, money.cents(c.amount_eur)) for c in commitments
+        ],
+    )
+
+
+def report_get(
+    budget: ConsortiumBudget, organisation: Organisation, year: int
+) -> YearlyReport | None:
+    return (
+        YearlyReport.objects.select_related("prepared_by", "approved_by")
+        .filter(budget=budget, organisation=organisation, year=year)
+        .first()
+    )
+
+
+def report_figures_for(
+    report: YearlyReport | None,
+    budget: ConsortiumBudget,
+    organisation: Organisation,
+    year: int,
+    *,
+    overview: Overview | None = None,
+) -> ReportFigures:
+    """An approved report's frozen figures; otherwise today's."""
+    if report is not None and report.status == ReportStatus.APPROVED and report.snapshot:
+        return ReportFigures.from_data(report.snapshot)
+    return report_figures(budget, organisation, year, overview=overview)
+
+
+def report_city_get(budget: ConsortiumBudget, slug: str) -> Organisation:
+    """A city taking part in the budget, by its slug (404 otherwise)."""
+    return get_object_or_404(participant_organisations(budget), slug=slug)
+
+
+@dataclasses.dataclass
+class ReportRow:
+    organisation: Organisation
+    figures: ReportFigures
+    report: YearlyReport | None
+
+    @property
+    def status(self) -> str:
+        return self.report.status if self.report else ""
+
+
+def report_summary(budget: ConsortiumBudget, year: int) -> list[ReportRow]:
+    """Every participating city's share, payments and balance for ``year`` beside what
+    its report says it saved, and the report's status (approved ones as frozen)."""
+    overview = budget_overview(budget)
+    reports = {
+        r.organisation_id: r
+        for r in YearlyReport.objects.filter(budget=budget, year=year).select_related(
+            "prepared_by", "approved_by"
+        )
+    }
+    rows = []
+    for city in overview.cities:
+        report = reports.get(city.organisation.pk)
+        if report is not None and report.status == ReportStatus.APPROVED and report.snapshot:
+            figures = ReportFigures.from_data(report.snapshot)
+        else:
+            cell = city.year(year)
+            figures = ReportFigures(
+                share=cell.share if cell else 0,
+                paid=cell.paid if cell else 0,
+                fees=cell.fees if cell else 0,
+                need_costs=[],
+                commitments=[],
+            )
+        rows.append(ReportRow(city.organisation, figures, report))
+    return sorted(rows, key=lambda row: row.organisation.name_fi)

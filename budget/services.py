@@ -1,22 +1,25 @@
-"""Writes to the budget: setting it up, participants, shared costs and payments.
+"""Writes to the budget: setting it up, participants, shared costs, payments, and the
+cities' yearly reports.
 
-Every write checks ``can_manage_budget`` first, validates, and leaves an entry
-in the audit log, in one transaction.
+Every write checks its permission first (``can_manage_budget`` for the budget),
+validates, and leaves an entry in the audit log, in one transaction.
 """
 
 from datetime import date
 from decimal import Decimal
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Sum
+from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 import money
-from accounts.models import Organisation, User
+from accounts.models import Organisation, Role, User
 from accounts.services import audit_record
+from budget import notification_kinds, selectors
 from budget.models import (
     BudgetYear,
     ConsortiumBudget,
@@ -26,10 +29,18 @@ from budget.models import (
     Payment,
     ProcurementPlan,
     RecurringFee,
+    ReportStatus,
     SharedCost,
+    YearlyReport,
 )
-from budget.permissions import can_manage_budget, can_manage_need_costs
+from budget.permissions import (
+    can_approve_report,
+    can_manage_budget,
+    can_manage_need_costs,
+    can_prepare_report,
+)
 from needs_registry.models import Need
+from notifications.services import notify
 
 
 def _check(actor: User) -> None:
@@ -317,3 +328,181 @@ def procurement_plan_save(*, actor: User, need: Need, data: dict[str, object]) -
         data={"contract_type": plan.contract_type, "value_cents": plan.estimated_value_cents},
     )
     return plan
+
+
+# ------------------------------------------------------------- yearly reports
+
+REPORT_FIELDS = ("hours_saved", "euros_saved_cents", "benefits", "notes")
+
+
+def _report_url(report: YearlyReport) -> str:
+    return reverse("budget:report_detail", args=[report.year, report.organisation.slug])
+
+
+def _report_audit(actor: User, report: YearlyReport, action: str) -> None:
+    audit_record(
+        action=f"budget.report_{action}",
+        actor=actor,
+        target=f"budget:{report.budget_id}",
+        summary=f"report:{report.pk}",
+        data={
+            "organisation": report.organisation.slug,
+            "year": report.year,
+            "status": report.status,
+        },
+    )
+
+
+def _lock_report(report: YearlyReport) -> YearlyReport:
+    return YearlyReport.objects.select_for_update().select_related("organisation").get(pk=report.pk)
+
+
+@transaction.atomic
+def report_save(
+    *,
+    actor: User,
+    budget: ConsortiumBudget,
+    organisation: Organisation,
+    year: int,
+    data: dict[str, object],
+) -> YearlyReport:
+    """Write the benefits a city realised in ``year`` (hours and euros saved, what went
+    live and what it brought, notes) into its draft report, creating it if need be.
+
+    Preconditions: ``can_prepare_report`` for the city; the city takes part in the
+    budget; the year is one of the project's; the report is a draft (never submitted,
+    or returned); the amounts are not negative. Audited; sends no event.
+    """
+    if not can_prepare_report(actor, organisation):
+        raise PermissionDenied
+    errors: dict[str, str] = {}
+    if not budget.participations.filter(organisation=organisation).exists():
+        errors["organisation"] = _("This city does not take part in the project.")
+    if year not in budget.years:
+        errors["year"] = _("Choose a year of the project.")
+    hours, cents = data.get("hours_saved"), data.get("euros_saved_cents")
+    if isinstance(hours, int) and hours < 0:
+        errors["hours_saved"] = _("Give the hours as zero or more.")
+    if isinstance(cents, int) and cents < 0:
+        errors["euros_saved"] = _("Give the euros as zero or more.")
+    if errors:
+        raise ValidationError(errors)
+    report = (
+        YearlyReport.objects.select_for_update()
+        .filter(budget=budget, organisation=organisation, year=year)
+        .first()
+    ) or YearlyReport(budget=budget, organisation=organisation, year=year)
+    if not report.is_editable:
+        raise ValidationError(
+            {
+                NON_FIELD_ERRORS: _(
+                    "The report has been submitted; it can be changed once the coordinator "
+                    "returns it."
+                )
+            }
+        )
+    for name in REPORT_FIELDS:
+        if name in data:
+            setattr(report, name, data[name])
+    report.prepared_by = actor
+    report.updated_at = timezone.now()
+    report.full_clean(exclude=["prepared_by", "approved_by"])
+    report.save()
+    _report_audit(actor, report, "save")
+    return report
+
+
+@transaction.atomic
+def report_submit(*, actor: User, report: YearlyReport) -> YearlyReport:
+    """Submit a city's draft report to the project coordinator(s), who are notified.
+
+    Preconditions: ``can_prepare_report``; the report is a draft and says what the
+    project brought (``benefits``). Audited.
+    """
+    report = _lock_report(report)
+    if not can_prepare_report(actor, report.organisation):
+        raise PermissionDenied
+    if not report.is_editable:
+        raise ValidationError({NON_FIELD_ERRORS: _("The report has already been submitted.")})
+    if not report.benefits.strip():
+        raise ValidationError({"benefits": _("Say what went live and what it brought.")})
+    report.status = ReportStatus.SUBMITTED
+    report.submitted_at = timezone.now()
+    report.prepared_by = actor
+    report.return_reason = ""
+    report.save()
+    _report_audit(actor, report, "submit")
+    coordinators = User.objects.filter(roles__role=Role.PROJECT_COORDINATOR).distinct()
+    notify(
+        coordinators,
+        notification_kinds.REPORT_SUBMITTED,
+        actor=actor,
+        target=report,
+        url=_report_url(report),
+    )
+    return report
+
+
+@transaction.atomic
+def report_approve(*, actor: User, report: YearlyReport) -> YearlyReport:
+    """Approve a submitted report and freeze the figures it is read with (share,
+    payments, fees, need cost shares, commitments) into its snapshot, so that it no
+    longer changes. The preparer is notified.
+
+    Preconditions: ``can_approve_report``; the report is submitted. Audited.
+    """
+    if not can_approve_report(actor):
+        raise PermissionDenied
+    report = _lock_report(report)
+    if report.status != ReportStatus.SUBMITTED:
+        raise ValidationError({NON_FIELD_ERRORS: _("Only a submitted report can be approved.")})
+    figures = selectors.report_figures(report.budget, report.organisation, report.year)
+    report.snapshot = figures.as_data()
+    report.status = ReportStatus.APPROVED
+    report.approved_by = actor
+    report.approved_at = timezone.now()
+    report.save()
+    _report_audit(actor, report, "approve")
+    if report.prepared_by is not None:
+        notify(
+            [report.prepared_by],
+            notification_kinds.REPORT_APPROVED,
+            actor=actor,
+            target=report,
+            url=_report_url(report),
+        )
+    return report
+
+
+@transaction.atomic
+def report_return(*, actor: User, report: YearlyReport, reason: str) -> YearlyReport:
+    """Return a submitted report to its city as a draft, with the reason, so that it
+    can be changed and submitted again. The preparer is notified.
+
+    Preconditions: ``can_approve_report``; the report is submitted; a reason is
+    given. Audited (the reason is kept on the report, not in the log).
+    """
+    if not can_approve_report(actor):
+        raise PermissionDenied
+    report = _lock_report(report)
+    errors: dict[str, str] = {}
+    if report.status != ReportStatus.SUBMITTED:
+        errors[NON_FIELD_ERRORS] = _("Only a submitted report can be returned.")
+    if not reason.strip():
+        errors["reason"] = _("Say why the report is returned.")
+    if errors:
+        raise ValidationError(errors)
+    report.status = ReportStatus.DRAFT
+    report.return_reason = reason.strip()
+    report.submitted_at = None
+    report.save()
+    _report_audit(actor, report, "return")
+    if report.prepared_by is not None:
+        notify(
+            [report.prepared_by],
+            notification_kinds.REPORT_RETURNED,
+            actor=actor,
+            target=report,
+            url=_report_url(report),
+        )
+    return report

@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -7,10 +9,24 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 import money
-from budget import selectors, services
-from budget.forms import NeedCostForm, PaymentForm, ProcurementPlanForm
-from budget.models import DEFAULT_PAYER, ConsortiumBudget, CostKind
-from budget.permissions import can_manage_budget, can_manage_need_costs, can_view_budget
+from accounts.models import Organisation
+from budget import report_downloads, selectors, services
+from budget.forms import (
+    NeedCostForm,
+    PaymentForm,
+    ProcurementPlanForm,
+    ReportReturnForm,
+    YearlyReportForm,
+)
+from budget.models import DEFAULT_PAYER, ConsortiumBudget, CostKind, ReportStatus, YearlyReport
+from budget.permissions import (
+    can_approve_report,
+    can_manage_budget,
+    can_manage_need_costs,
+    can_prepare_report,
+    can_view_budget,
+    can_view_report_summary,
+)
 from needs_registry.models import Need
 from needs_registry.selectors import need_get_for_viewer
 
@@ -186,3 +202,179 @@ def procurement_plan_edit(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("The procurement plan was saved."))
             return redirect(f"{need.get_absolute_url()}#procurement-heading")
     return _need_form_page(request, need, form, title, submit, status=400)
+
+
+# ------------------------------------------------------------- yearly reports
+
+
+def _report_year(budget: ConsortiumBudget, year: int) -> int:
+    if year not in budget.years:
+        raise Http404
+    return year
+
+
+def _report_page(
+    request: HttpRequest,
+    budget: ConsortiumBudget,
+    organisation: Organisation,
+    year: int,
+    *,
+    form: YearlyReportForm | None = None,
+    return_form: ReportReturnForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    report = selectors.report_get(budget, organisation, year)
+    editable = can_prepare_report(request.user, organisation) and (
+        report is None or report.is_editable
+    )
+    approvable = (
+        can_approve_report(request.user)
+        and report is not None
+        and report.status == ReportStatus.SUBMITTED
+    )
+    return render(
+        request,
+        "budget/report_detail.html",
+        {
+            "budget": budget,
+            "organisation": organisation,
+            "year": year,
+            "report": report,
+            "figures": selectors.report_figures_for(report, budget, organisation, year),
+            "form": (form or YearlyReportForm.for_report(report)) if editable else None,
+            "return_form": (return_form or ReportReturnForm()) if approvable else None,
+            "show_summary": can_view_report_summary(request.user),
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_safe
+def report_year(request: HttpRequest, year: int) -> HttpResponse:
+    """An ICT lead's own city's report; everyone else the table of every city's."""
+    budget = _budget_for(request)
+    year = _report_year(budget, year)
+    user = request.user
+    own = user.organisation if user.organisation_id else None
+    if (
+        own is not None
+        and not can_view_report_summary(user)
+        and can_prepare_report(user, own)
+        and selectors.participant_organisations(budget).filter(pk=own.pk).exists()
+    ):
+        return redirect("budget:report_detail", year, own.slug)
+    return render(
+        request,
+        "budget/report_summary.html",
+        {
+            "budget": budget,
+            "year": year,
+            "years": budget.years,
+            "rows": selectors.report_summary(budget, year),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def report_detail(request: HttpRequest, year: int, slug: str) -> HttpResponse:
+    budget = _budget_for(request)
+    year = _report_year(budget, year)
+    organisation = selectors.report_city_get(budget, slug)
+    if request.method != "POST":
+        return _report_page(request, budget, organisation, year)
+    if not can_prepare_report(request.user, organisation):
+        raise PermissionDenied
+    form = YearlyReportForm(request.POST)
+    if form.is_valid():
+        try:
+            report = services.report_save(
+                actor=request.user,
+                budget=budget,
+                organisation=organisation,
+                year=year,
+                data=form.service_data(),
+            )
+            if request.POST.get("action") == "submit":
+                services.report_submit(actor=request.user, report=report)
+        except ValidationError as error:
+            _save_errors(form, error)
+        else:
+            if report.status == ReportStatus.SUBMITTED:
+                messages.success(request, _("The report was submitted to the project coordinator."))
+            else:
+                messages.success(request, _("The report was saved."))
+            return redirect("budget:report_detail", year, organisation.slug)
+    return _report_page(request, budget, organisation, year, form=form, status=400)
+
+
+def _report_for_coordinator(
+    request: HttpRequest, year: int, slug: str
+) -> tuple[ConsortiumBudget, Organisation, YearlyReport]:
+    budget = _budget_for(request)
+    year = _report_year(budget, year)
+    organisation = selectors.report_city_get(budget, slug)
+    if not can_approve_report(request.user):
+        raise PermissionDenied
+    report = selectors.report_get(budget, organisation, year)
+    if report is None:
+        raise Http404
+    return budget, organisation, report
+
+
+@login_required
+@require_POST
+def report_approve(request: HttpRequest, year: int, slug: str) -> HttpResponse:
+    budget, organisation, report = _report_for_coordinator(request, year, slug)
+    try:
+        services.report_approve(actor=request.user, report=report)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return _report_page(request, budget, organisation, year, status=400)
+    messages.success(request, _("The report was approved; its figures are now fixed."))
+    return redirect("budget:report_detail", year, organisation.slug)
+
+
+@login_required
+@require_POST
+def report_return(request: HttpRequest, year: int, slug: str) -> HttpResponse:
+    budget, organisation, report = _report_for_coordinator(request, year, slug)
+    form = ReportReturnForm(request.POST)
+    if form.is_valid():
+        try:
+            services.report_return(
+                actor=request.user, report=report, reason=form.cleaned_data["reason"]
+            )
+        except ValidationError as error:
+            _save_errors(form, error)
+        else:
+            messages.success(request, _("The report was returned to the city."))
+            return redirect("budget:report_detail", year, organisation.slug)
+    return _report_page(request, budget, organisation, year, return_form=form, status=400)
+
+
+def _download_context(request: HttpRequest, year: int, slug: str) -> dict[str, Any]:
+    budget = _budget_for(request)
+    year = _report_year(budget, year)
+    organisation = selectors.report_city_get(budget, slug)
+    report = selectors.report_get(budget, organisation, year)
+    return {
+        "budget": budget,
+        "organisation": organisation,
+        "year": year,
+        "report": report,
+        "figures": selectors.report_figures_for(report, budget, organisation, year),
+    }
+
+
+@login_required
+@require_safe
+def report_xlsx(request: HttpRequest, year: int, slug: str) -> HttpResponse:
+    return report_downloads.report_xlsx(context=_download_context(request, year, slug))
+
+
+@login_required
+@require_safe
+def report_pdf(request: HttpRequest, year: int, slug: str) -> HttpResponse:
+    return report_downloads.report_pdf(context=_download_context(request, year, slug))

@@ -294,6 +294,40 @@ MATRIX = {
         {**members(403), "ict_lead": 200},
         {**members(403), "ict_lead": 400},
     ),
+    # The steering group and the other members see every city's report of the year;
+    # an ICT lead is taken to their own city's.
+    "budget:report_year": (
+        lambda w: with_budget(w, "/budget/reports/2026/"),
+        {**members(200), "ict_lead": 302},
+        members(405),
+    ),
+    # Every member reads a city's report; only its ICT lead (or substitute) writes it.
+    "budget:report_detail": (
+        lambda w: with_budget(w, "/budget/reports/2026/pori/"),
+        members(200),
+        {**members(403), "ict_lead": 302},
+    ),
+    # Only the project coordinator, who is none of these, approves or returns one.
+    "budget:report_approve": (
+        lambda w: with_budget(w, "/budget/reports/2026/pori/approve/"),
+        members(405),
+        members(403),
+    ),
+    "budget:report_return": (
+        lambda w: with_budget(w, "/budget/reports/2026/pori/return/"),
+        members(405),
+        members(403),
+    ),
+    "budget:report_xlsx": (
+        lambda w: with_budget(w, "/budget/reports/2026/pori.xlsx"),
+        members(200),
+        members(405),
+    ),
+    "budget:report_pdf": (
+        lambda w: with_budget(w, "/budget/reports/2026/pori.pdf"),
+        members(200),
+        members(405),
+    ),
     "accessibility_statement": (
         lambda w: "/accessibility/",
         everyone(200),
