@@ -18,8 +18,12 @@ NAME = "Avoimet kaupungit 2026–2029"
 
 
 def seed(demo: Demo) -> None:
-    if ConsortiumBudget.objects.filter(name=NAME).exists():
-        return
+    budget = ConsortiumBudget.objects.filter(name=NAME).first() or _budget(demo)
+    demo.kept["budget"] = budget
+    _reports(demo, budget)
+
+
+def _budget(demo: Demo) -> ConsortiumBudget:
     coordinator = demo.members["coordinator"]
     budget = services.budget_create(
         actor=coordinator,
@@ -73,4 +77,44 @@ def seed(demo: Demo) -> None:
             paid_on=paid_on,
             reference=reference,
         )
-    demo.kept["budget"] = budget
+    return budget
+
+
+REPORTS = {
+    "kajaani": {
+        "hours_saved": 640,
+        "euros_saved_cents": cents(18_500),
+        "benefits": (
+            "Sähköinen lupapalvelu otettiin käyttöön syyskuussa: rakennuslupien "
+            "käsittelyaika lyheni kuudesta viikosta kolmeen, ja paperisten hakemusten "
+            "skannaus loppui."
+        ),
+    },
+    "hameenlinna": {
+        "hours_saved": 410,
+        "euros_saved_cents": cents(9_200),
+        "benefits": (
+            "Yhteinen ajanvarauspalvelu korvasi kaksi erillistä järjestelmää; "
+            "puhelinajanvaraukset vähenivät kolmanneksella."
+        ),
+        "notes": "Lisenssikulut laskevat vuonna 2027.",
+    },
+}
+
+
+def _reports(demo: Demo, budget: ConsortiumBudget) -> None:
+    """Kajaani's report for 2026 waits for the coordinator; Hämeenlinna's is approved."""
+    if budget.reports.exists():
+        return
+    for slug, data in REPORTS.items():
+        lead = demo.members[f"ict-lead-{slug}"]
+        report = services.report_save(
+            actor=lead,
+            budget=budget,
+            organisation=demo.organisations[slug],
+            year=2026,
+            data=dict(data),
+        )
+        report = services.report_submit(actor=lead, report=report)
+        if slug == "hameenlinna":
+            services.report_approve(actor=demo.members["coordinator"], report=report)

@@ -297,7 +297,7 @@ def report_detail(request: HttpRequest, year: int, slug: str) -> HttpResponse:
                 data=form.service_data(),
             )
             if request.POST.get("action") == "submit":
-                services.report_submit(actor=request.user, report=report)
+                report = services.report_submit(actor=request.user, report=report)
         except ValidationError as error:
             _save_errors(form, error)
         else:

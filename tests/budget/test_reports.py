@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.management import call_command
 from openpyxl import load_workbook
 
 from accounts.models import AuditEntry, Role
@@ -64,8 +65,8 @@ def test_an_ict_lead_fills_and_submits_the_citys_report(
     assert report.status == ReportStatus.DRAFT
     assert (report.hours_saved, report.euros_saved_cents) == (120, 450_000)
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(URL, fill(action="submit", hours_saved="130"))
-    assert response.status_code == 302
+        response = client.post(URL, fill(action="submit", hours_saved="130"), follow=True)
+    assert "The report was submitted to the project coordinator." in response.content.decode()
     report.refresh_from_db()
     assert report.status == ReportStatus.SUBMITTED
     assert report.hours_saved == 130
@@ -303,3 +304,14 @@ def test_the_pdf_is_rendered_in_the_readers_language(client, consortium, leads):
     assert response["Content-Language"] == "fi"
     client.logout()
     assert client.get("/budget/reports/2026/kajaani.pdf").status_code == 302
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_demo_has_a_submitted_and_an_approved_report_once():
+    call_command("seed_demo", verbosity=0)
+    call_command("seed_demo", verbosity=0)
+    reports = {r.organisation.slug: r for r in YearlyReport.objects.select_related("organisation")}
+    assert set(reports) == {"kajaani", "hameenlinna"}
+    assert reports["kajaani"].status == ReportStatus.SUBMITTED and reports["kajaani"].benefits
+    assert reports["hameenlinna"].status == ReportStatus.APPROVED
+    assert reports["hameenlinna"].snapshot["paid"] == cents("5166.67")
