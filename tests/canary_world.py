@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from accounts import services as account_services
 from accounts.models import NotificationEmail, Role, User
+from budget import services as budget_services
 from forum import services as forum_services
 from forum.models import Post, Publicity, Thread
 from needs_registry import services as need_services
@@ -45,6 +46,7 @@ MODERATORS = frozenset({"heinola_moderator", "hml_steering", "admin"})
 STEERING = frozenset({"pori_steering", "hml_steering"})
 PORI = frozenset({"pori_expert", "pori_lead", "pori_steering"})
 EVERYONE = frozenset(PERSONAS)
+MEMBERS = EVERYONE - {ANONYMOUS}
 NOBODY: frozenset[str] = frozenset()
 
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\n"
@@ -133,6 +135,8 @@ def planted_markers() -> dict[str, Marker]:
         # A steering group decision recorded on Pori's draft.
         "draft_decision.text": PORI,
         "draft_decision.rationale": PORI,
+        # Pori's yearly report on the consortium's budget: every member reads it.
+        "report.benefits": MEMBERS,
         # A departed member, anonymised.
         "anonymised.name": NOBODY,
         "anonymised.handle": NOBODY,
@@ -381,6 +385,29 @@ def _build() -> World:
         actor=users["pori_lead"], round_=round_, points={public_need.pk: 10}
     )
 
+    # The consortium's budget, with Pori's yearly report submitted to the coordinator.
+    coordinator = person(cities["hameenlinna"], [Role.PROJECT_COORDINATOR])
+    budget = budget_services.budget_create(
+        actor=coordinator,
+        name="Avoimet kaupungit 2026–2029",
+        starts_on=date(2026, 8, 1),
+        ends_on=date(2029, 7, 31),
+        total_cents=52_000_000,
+        external_share=Decimal("0.5"),
+    )
+    for slug in ("pori", "porvoo"):
+        budget_services.participation_add(
+            actor=coordinator, budget=budget, organisation=cities[slug], joined_on=date(2026, 8, 1)
+        )
+    report = budget_services.report_save(
+        actor=users["pori_lead"],
+        budget=budget,
+        organisation=cities["pori"],
+        year=2026,
+        data={"hours_saved": 120, "benefits": f"Hyödyt {m['report.benefits']}"},
+    )
+    report = budget_services.report_submit(actor=users["pori_lead"], report=report)
+
     account_services.member_anonymise(actor=users["admin"], user=departed)
 
     objects = {
@@ -405,6 +432,7 @@ def _build() -> World:
         "round": round_,
         "departed": departed,
         "twin": twin,
+        "report": report,
     }
     return World(users=users, markers=markers, objects=objects)
 

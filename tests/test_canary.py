@@ -4,9 +4,10 @@
 (a thread in the steering group's category, a confidential thread with an
 audience, a hidden thread, a hidden and a deleted post, a thread moved into a
 restricted category, another city's draft need with its attachment, discussion
-and a decision on it, an anonymised member). Every channel below is then asked
-as every persona; a marker in any answer (status, headers, body, decoded
-spreadsheet, e-mail) to a persona who is not one of its insiders is a leak.
+and a decision on it, an anonymised member, a city's yearly report to the
+members). Every channel below is then asked as every persona; a marker in any
+answer (status, headers, body, decoded spreadsheet, e-mail) to a persona who is
+not one of its insiders is a leak.
 
 Each channel also names positive controls: markers an insider must see through
 it in the same setup, so a channel cannot pass by showing nothing. A new
@@ -368,6 +369,22 @@ def exports(world: World, persona: str, client) -> list[Seen]:
     ]
 
 
+def budget_reports(world: World, persona: str, client) -> list[Seen]:
+    """A city's yearly report is the consortium's: members read it, nobody else."""
+    return [
+        fetch(client, url)
+        for url in (
+            "/budget/",
+            "/budget/reports/2026/",
+            "/budget/reports/2026/pori/",
+            "/budget/reports/2026/pori.xlsx",
+            "/budget/reports/2026/pori.pdf",
+            "/api/budget",
+            "/api/budget/shares",
+        )
+    ]
+
+
 def open_data(world: World, persona: str, client) -> list[Seen]:
     draft, public_need = world.objects["draft"], world.objects["public_need"]
     seen = [
@@ -585,6 +602,11 @@ CHANNELS = [
         "exports",
         exports,
         controls=(("porvoo_expert", "public_need.title"), ("pori_lead", "public_need.title")),
+    ),
+    Channel(
+        "budget_reports",
+        budget_reports,
+        controls=(("porvoo_expert", "report.benefits"), ("admin", "report.benefits")),
     ),
     Channel("open_data", open_data, controls=((ANONYMOUS, "public_need.title"),)),
     Channel(
