@@ -2,7 +2,8 @@
 caps, with its years, participating cities, shared costs, fees and the agreed key.
 
 Payments are recorded on the budget page (``budget.views.payment_create``), where the
-form checks them against the computed shares; here they are only listed.
+form checks them against the computed shares; here they are only listed. So are the
+cities' yearly reports, which are written, submitted and approved on their own pages.
 """
 
 from django.contrib import admin
@@ -16,6 +17,7 @@ from budget.models import (
     Payment,
     RecurringFee,
     SharedCost,
+    YearlyReport,
 )
 
 
@@ -62,6 +64,21 @@ class ConsortiumBudgetAdmin(AuditedAdmin):
 class PaymentAdmin(admin.ModelAdmin):
     list_display = ["organisation", "year", "amount_cents", "paid_on", "reference"]
     list_filter = ["year", "organisation"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(YearlyReport)
+class YearlyReportAdmin(admin.ModelAdmin):
+    list_display = ["organisation", "year", "status", "hours_saved", "submitted_at", "approved_at"]
+    list_filter = ["year", "status", "organisation"]
 
     def has_add_permission(self, request):
         return False

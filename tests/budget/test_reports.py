@@ -19,7 +19,7 @@ from money import cents
 from needs_registry import services as need_services
 from notifications.models import Notification
 from tests.budget.test_views import consortium  # noqa: F401 (fixture)
-from tests.factories import UserFactory
+from tests.factories import OrganisationFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -315,3 +315,35 @@ def test_the_demo_has_a_submitted_and_an_approved_report_once():
     assert reports["kajaani"].status == ReportStatus.SUBMITTED and reports["kajaani"].benefits
     assert reports["hameenlinna"].status == ReportStatus.APPROVED
     assert reports["hameenlinna"].snapshot["paid"] == cents("5166.67")
+
+
+@pytest.mark.parametrize("extra_cities", [0, 6])
+def test_the_summary_reads_in_a_constant_number_of_queries(
+    client,
+    consortium,  # noqa: F811
+    leads,
+    extra_cities,
+    django_assert_num_queries,
+):
+    budget = consortium["budget"]
+    for number in range(extra_cities):
+        city = OrganisationFactory(slug=f"kunta-{number}")
+        services.participation_add(
+            actor=consortium["coordinator"],
+            budget=budget,
+            organisation=city,
+            joined_on=date(2026, 8, 1),
+        )
+        lead = UserFactory(organisation=city, roles=[Role.ICT_LEAD])
+        report = services.report_save(
+            actor=lead, budget=budget, organisation=city, year=2026, data={"benefits": "x"}
+        )
+        services.report_approve(
+            actor=consortium["coordinator"],
+            report=services.report_submit(actor=lead, report=report),
+        )
+    _submitted(consortium, leads)
+    client.force_login(consortium["coordinator"])
+    client.get("/budget/reports/2026/")  # the session and the member, read once
+    with django_assert_num_queries(15):
+        assert client.get("/budget/reports/2026/").status_code == 200
