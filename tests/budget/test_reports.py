@@ -15,6 +15,7 @@ from openpyxl import load_workbook
 from accounts.models import AuditEntry, Role
 from budget import selectors, services
 from budget.models import ReportStatus, YearlyReport
+from budget.report_downloads import InlineOnlyFetcher
 from money import cents
 from needs_registry import services as need_services
 from notifications.models import Notification
@@ -347,3 +348,11 @@ def test_the_summary_reads_in_a_constant_number_of_queries(
     client.get("/budget/reports/2026/")  # the session and the member, read once
     with django_assert_num_queries(15):
         assert client.get("/budget/reports/2026/").status_code == 200
+
+
+def test_rendering_a_pdf_fetches_nothing_but_inline_data():
+    fetcher = InlineOnlyFetcher(allowed_protocols=["data"])
+    for address in ("https://example.org/font.woff2", "file:///etc/passwd", "http://127.0.0.1/"):
+        with pytest.raises(ValueError):
+            fetcher.fetch(address)
+    assert fetcher.fetch("data:text/css,p{}").read() == b"p{}"
