@@ -21,7 +21,7 @@ from forum import services as forum_services
 from forum.models import Attachment, Post
 from frontend.backups import COUNTED, Database
 from needs_registry import services as need_services
-from needs_registry.models import CityVote, Need, Status
+from needs_registry.models import CityVote, Need, NeedAttachment, Status
 from tests.factories import CategoryFactory, OrganisationFactory, UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -68,9 +68,14 @@ def platform():
         need = need_services.need_transition(actor=pori_lead, need=need, to_status=Status.SUBMITTED)
         need_services.city_vote_cast(actor=pori_lead, need=need, comment="Tärkeä")
         need_services.city_vote_cast(actor=porvoo_lead, need=need)
+    need_attachment = need_services.need_attachment_add(
+        actor=pori_lead,
+        need=need,
+        upload=SimpleUploadedFile("prosessi.png", PNG, content_type="image/png"),
+    )
     need_services.need_create(actor=expert, data={**NEED, "title": "Luonnos"})
     audit_record(action=AuditEntry.Action.SIGN_IN, actor=expert, target=f"user:{expert.pk}")
-    return {"attachment": attachment}
+    return {"attachment": attachment, "need_attachment": need_attachment}
 
 
 def snapshot() -> dict:
@@ -80,6 +85,7 @@ def snapshot() -> dict:
         "needs": sorted(Need.objects.values_list("pk", "title", "status", "organisation_id")),
         "votes": sorted(CityVote.objects.values_list("need_id", "organisation_id", "comment")),
         "attachments": sorted(Attachment.objects.values_list("pk", "post_id", "file")),
+        "need attachments": sorted(NeedAttachment.objects.values_list("pk", "need_id", "file")),
         "audit": sorted(AuditEntry.objects.values_list("pk", "action", "target")),
     }
 
@@ -100,6 +106,7 @@ def restored_snapshot(database: Database) -> dict:
             "needs": select(cursor, Need, "id, title, status, organisation_id"),
             "votes": select(cursor, CityVote, "need_id, organisation_id, comment"),
             "attachments": select(cursor, Attachment, "id, post_id, file"),
+            "need attachments": select(cursor, NeedAttachment, "id, need_id, file"),
             "audit": select(cursor, AuditEntry, "id, action, target"),
         }
     finally:
@@ -142,7 +149,7 @@ def test_a_restored_platform_has_every_post_need_vote_attachment_and_audit_entry
     database, url = empty_database
     before = snapshot()
     assert before["posts"] and before["needs"] and before["votes"]
-    assert before["attachments"] and before["audit"]
+    assert before["attachments"] and before["need attachments"] and before["audit"]
     backup_dir = tmp_path / "backup"
 
     call_command("backup", to=backup_dir)
@@ -153,9 +160,10 @@ def test_a_restored_platform_has_every_post_need_vote_attachment_and_audit_entry
     manifest = json.loads((backup_dir / "manifest.json").read_text())
     assert database.counts() == manifest["counts"]
     assert set(manifest["counts"]) == set(COUNTED)
-    original = Path(settings.MEDIA_ROOT) / platform["attachment"].file.name
-    copy = restored_media / platform["attachment"].file.name
-    assert copy.read_bytes() == original.read_bytes() == PNG
+    for kept in (platform["attachment"], platform["need_attachment"]):
+        original = Path(settings.MEDIA_ROOT) / kept.file.name
+        copy = restored_media / kept.file.name
+        assert copy.read_bytes() == original.read_bytes() == PNG
 
 
 def test_the_restored_audit_log_is_still_append_only(platform, empty_database, tmp_path):
