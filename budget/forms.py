@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import cast
 
 from django import forms
 from django.core.validators import MinValueValidator
@@ -71,8 +72,8 @@ class PaymentForm(forms.Form):
 
     def __init__(self, *args, organisations: QuerySet[Organisation], years: list[int], **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["organisation"].queryset = organisations  # type: ignore[attr-defined]
-        self.fields["year"].choices = [(year, str(year)) for year in years]  # type: ignore[attr-defined]
+        cast(forms.ModelChoiceField, self.fields["organisation"]).queryset = organisations
+        cast(forms.TypedChoiceField, self.fields["year"]).choices = [(y, str(y)) for y in years]
 
 
 class NeedCostForm(forms.Form):

@@ -38,7 +38,7 @@ def budget_current() -> ConsortiumBudget | None:
 
 
 def budget_plan(budget: ConsortiumBudget) -> Plan:
-    keys: dict[int, dict[str, object]] = defaultdict(dict)
+    keys: dict[int, dict[str, Decimal]] = defaultdict(dict)
     for weight in budget.weights.all():
         keys[weight.year][str(weight.organisation_id)] = weight.weight
     return Plan(
@@ -63,7 +63,7 @@ def budget_plan(budget: ConsortiumBudget) -> Plan:
         one_off_costs=[
             OneOffCost(c.name, c.amount_cents, c.incurred_on) for c in budget.costs.all()
         ],
-        keys=dict(keys),  # type: ignore[arg-type]
+        keys=dict(keys),
         year_amounts={row.year: row.own_share_cents for row in budget.year_rows.all()},
     )
 
