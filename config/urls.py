@@ -10,6 +10,7 @@ from accounts import views as account_views
 from budget.api import router as budget_api
 from frontend import views as frontend_views
 from needs_registry.api import api as open_data_api
+from steering.api import router as steering_api
 
 handler400 = "frontend.views.bad_request"
 handler403 = "frontend.views.permission_denied"
@@ -18,8 +19,9 @@ handler500 = "frontend.views.server_error"
 
 TO_SIGN_IN = RedirectView.as_view(pattern_name="sign_in", query_string=True)
 
-# The budget's part of the open-data API, beside the needs.
+# The budget's and the steering group's parts of the open-data API, beside the needs.
 open_data_api.add_router("/", budget_api)
+open_data_api.add_router("/", steering_api)
 
 urlpatterns = [
     path("healthz", frontend_views.healthz, name="healthz"),

@@ -428,6 +428,16 @@ MATRIX = {
         everyone(200),
         everyone(405),
     ),
+    "api:list_meetings": (
+        lambda w: "/api/meetings",
+        everyone(200),
+        everyone(405),
+    ),
+    "api:list_decisions": (
+        lambda w: "/api/decisions",
+        everyone(200),
+        everyone(405),
+    ),
     "api:openapi-json": (
         lambda w: "/api/openapi.json",
         everyone(200),

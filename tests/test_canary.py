@@ -394,6 +394,8 @@ def open_data(world: World, persona: str, client) -> list[Seen]:
         fetch(client, f"/api/needs/{draft.pk}"),
         fetch(client, f"/api/needs/{public_need.pk}"),
         fetch(client, "/api/openapi.json"),
+        fetch(client, "/api/meetings"),
+        fetch(client, "/api/decisions"),
     ]
     seen += [fetch(client, f"/api/needs?limit=1&offset={offset}") for offset in range(4)]
     return seen
