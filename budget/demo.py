@@ -11,7 +11,7 @@ from decimal import Decimal
 
 from accounts.demo import ORGANISATIONS, Demo
 from budget import services
-from budget.models import ConsortiumBudget
+from budget.models import ConsortiumBudget, NeedCost
 from money import cents
 
 NAME = "Avoimet kaupungit 2026–2029"
@@ -20,7 +20,44 @@ NAME = "Avoimet kaupungit 2026–2029"
 def seed(demo: Demo) -> None:
     budget = ConsortiumBudget.objects.filter(name=NAME).first() or _budget(demo)
     demo.kept["budget"] = budget
+    _need_costs(demo)
     _reports(demo, budget)
+
+
+# Costs of two needs in the works: what the project covers and what falls on the
+# committed cities, whose shares then show on the need's page.
+NEED_COSTS = {
+    "ostolaskut": [
+        ("development", "Toimittajan kehitystyö", "project", 60_000, None),
+        ("tendering", "Kilpailutuksen asiantuntijapalvelu", "cities", 8_000, 7_450),
+        ("deployment", "Käyttöönotto ja koulutus", "cities", 12_000, None),
+    ],
+    "e-arkisto": [
+        ("development", "Arkistointirajapinnan kehitys", "project", 45_000, None),
+        ("integration", "Asianhallinnan integraatio", "cities", 15_000, None),
+    ],
+}
+
+
+def _need_costs(demo: Demo) -> None:
+    coordinator = demo.members["coordinator"]
+    needs = demo.kept.get("needs", {})
+    for key, costs in NEED_COSTS.items():
+        need = needs.get(key)
+        if need is None or NeedCost.objects.filter(need=need).exists():
+            continue
+        for kind, description, payer, estimated, actual in costs:
+            services.need_cost_save(
+                actor=coordinator,
+                need=need,
+                data={
+                    "kind": kind,
+                    "description": description,
+                    "payer": payer,
+                    "estimated_cents": cents(estimated),
+                    "actual_cents": None if actual is None else cents(actual),
+                },
+            )
 
 
 def _budget(demo: Demo) -> ConsortiumBudget:

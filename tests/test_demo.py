@@ -4,6 +4,7 @@ consistently, and seeding it twice adds nothing."""
 import pytest
 from django.core.management import call_command
 
+from budget.models import NeedCost
 from forum.models import Attachment, Post, Reaction, Thread
 from needs_registry.models import CityPosition, CityVote, Commitment, Need, PrioritisationRound
 from steering.models import AgendaItem, Attendance, Decision, DecisionStance, Meeting
@@ -22,6 +23,7 @@ def _counts() -> dict[str, int]:
         "positions": CityPosition.objects.count(),
         "city votes": CityVote.objects.count(),
         "commitments": Commitment.objects.count(),
+        "need costs": NeedCost.objects.count(),
         "rounds": PrioritisationRound.objects.count(),
         "meetings": Meeting.objects.count(),
         "decisions": Decision.objects.count(),
@@ -36,7 +38,7 @@ def test_the_demo_has_something_in_every_part_and_seeds_once():
     # 30+ needs across the lifecycle, with cities' positions, votes and commitments.
     assert counts["needs"] >= 30 and counts["needs' statuses"] >= 10
     assert counts["positions"] >= 30 and counts["city votes"] >= 30
-    assert counts["commitments"] >= 10
+    assert counts["commitments"] >= 10 and counts["need costs"] >= 3
     assert counts["rounds"] >= 1 and counts["meetings"] >= 3 and counts["decisions"] >= 10
     call_command("seed_demo", verbosity=0)
     assert _counts() == counts
