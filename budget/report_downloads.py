@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from openpyxl import Workbook
 from openpyxl.styles import Font
+from PIL import ImageFile
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
@@ -25,6 +26,11 @@ from budget.selectors import ReportFigures
 from needs_registry.exports import XLSX_TYPE, _cell
 
 PDF_TYPE = "application/pdf"
+
+# Importing WeasyPrint turns on Pillow's LOAD_TRUNCATED_IMAGES for the whole
+# process. The reports hold no pictures, and an upload that is cut short must
+# stay unreadable (no thumbnail is drawn from it): turned back off.
+ImageFile.LOAD_TRUNCATED_IMAGES = False
 
 
 def _filename(organisation: Organisation, year: int, fmt: str) -> str:

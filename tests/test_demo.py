@@ -3,6 +3,7 @@ consistently, and seeding it twice adds nothing."""
 
 import pytest
 from django.core.management import call_command
+from django.db.models import Q
 
 from budget.models import NeedCost
 from forum.models import Attachment, Post, Reaction, Thread
@@ -43,7 +44,8 @@ def test_the_demo_has_something_in_every_part_and_seeds_once():
     call_command("seed_demo", verbosity=0)
     assert _counts() == counts
     # Threads in Swedish as well as Finnish.
-    assert Post.objects.filter(body__iregex=r"\b(och|att|vi)\b").count() >= 3
+    swedish = Q(body__contains=" och ") | Q(body__contains=" att ") | Q(body__contains=" vi ")
+    assert Post.objects.filter(swedish).count() >= 3
 
 
 def test_the_demo_meetings_tell_one_story():
