@@ -18,6 +18,8 @@ from downloads.responses import INLINE_TYPES
 from downloads.storage import RandomName
 
 if TYPE_CHECKING:
+    from django.utils.safestring import SafeString
+
     from forum.permissions import PostActions
 
 
@@ -216,6 +218,8 @@ class Post(models.Model):
     actions: PostActions
     reaction_list: list[dict[str, Any]]
     reaction_choices: list[dict[str, Any]]
+    # Set by forum.fragments for the page: this post rendered for this viewer.
+    rendered: SafeString
 
     thread = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="posts")
     number = models.PositiveIntegerField()

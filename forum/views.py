@@ -23,7 +23,7 @@ from django.views.decorators.http import require_POST, require_safe
 from accounts.ratelimit import rate_limit
 from downloads.responses import file_download
 from downloads.thumbnails import THUMBNAIL_TYPE
-from forum import events, mentions, permissions, selectors, services
+from forum import events, fragments, mentions, permissions, selectors, services
 from forum.forms import (
     AudienceForm,
     FlagForm,
@@ -203,6 +203,8 @@ def mention_candidates(request: HttpRequest) -> HttpResponse:
 
 def _thread_context(request, thread, page, form=None):
     viewer = request.user
+    if page is not None:
+        fragments.attach_rendered(request, thread, page.object_list)
     last_read = selectors.read_state_for(viewer=viewer, thread=thread)
     can_moderate = permissions.can_moderate_thread(viewer, thread)
     return {
@@ -508,14 +510,10 @@ def thread_fragments(request: HttpRequest, pk: int) -> HttpResponse:
     shared = {"user": request.user, "request": request, "csrf_token": get_token(request)}
     body: dict = {
         "posts": [
-            {
-                "id": post.pk,
-                "number": post.number,
-                "html": render_to_string(
-                    "forum/thread_detail.html#post", {**shared, "post": post, "thread": thread}
-                ),
-            }
-            for post in posts
+            {"id": post.pk, "number": post.number, "html": html}
+            for post, html in zip(
+                posts, fragments.render_posts(request, thread, posts), strict=True
+            )
         ]
     }
     poll_id = parse_int(request.GET.get("poll"), minimum=1, maximum=MAX_ID)

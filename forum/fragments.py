@@ -1,0 +1,134 @@
+"""Rendered posts, from a fragment cache.
+
+Rendering a post is most of a thread page's work: a dozen URLs, CSRF fields and
+translated strings per post, for fifty posts. The same post looks the same to
+every viewer who may do the same things with it, in one language and time
+zone, until it changes. So each rendering is cached under a key made of
+everything the post partial reads (the post's text and version, its author,
+attachments, reactions and the viewer's share in them, the viewer's actions)
+and of the template and translations it was rendered with: a change to any of
+them is a new key, and nothing has to be invalidated. The form fields' CSRF
+token is the one part that differs per viewer: the cached HTML holds a
+placeholder that is replaced with this request's token on the way out.
+
+Django's ``{% cache %}`` tag would need the same key spelled out in the
+template and reads the cache once per post; here one ``get_many`` fetches a
+whole page (one round trip to Redis in production).
+"""
+
+import hashlib
+import logging
+from collections.abc import Sequence
+from pathlib import Path
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpRequest
+from django.middleware.csrf import get_token
+from django.template.loader import get_template
+from django.utils import timezone, translation
+from django.utils.safestring import SafeString, mark_safe
+
+from forum.models import Post, Thread
+
+logger = logging.getLogger(__name__)
+
+TEMPLATE = "forum/thread_detail.html#post"
+TIMEOUT = 24 * 60 * 60
+# Stands in for the CSRF token in cached HTML; no post's text can contain it
+# unescaped, since it would have to come out of the template's own tag.
+CSRF_PLACEHOLDER = "csrf-token-placeholder-5e0b7c"
+
+
+def _build_token() -> str:
+    """What the renderings depend on besides the data: the template's source and
+    the compiled translations. A deploy that changes either starts afresh."""
+    digest = hashlib.blake2b(digest_size=8)
+    digest.update((Path(__file__).parent / "templates/forum/thread_detail.html").read_bytes())
+    for locale_dir in settings.LOCALE_PATHS:
+        for catalog in sorted(Path(locale_dir).glob("*/LC_MESSAGES/*.mo")):
+            digest.update(f"{catalog}:{catalog.stat().st_mtime_ns}".encode())
+    return digest.hexdigest()
+
+
+_build: str | None = None
+
+
+def build_token() -> str:
+    global _build
+    if _build is None:
+        _build = _build_token()
+    return _build
+
+
+def _signature(post: Post) -> tuple[object, ...]:
+    """Everything the post partial shows of ``post`` for this viewer."""
+    reply_to = post.reply_to
+    organisation = post.organisation
+    return (
+        post.pk,
+        post.number,
+        post.html,
+        post.created_at,
+        post.edited_at,
+        post.deleted_at,
+        post.is_hidden,
+        post.author_id,
+        post.author.public_name,
+        organisation.name if organisation else None,
+        (reply_to.pk, reply_to.number, reply_to.author.public_name) if reply_to else None,
+        tuple(
+            (a.pk, a.token, a.original_name, a.size, bool(a.thumbnail))
+            for a in post.attachments.all()
+        ),
+        post.actions.kind,
+        tuple(tuple(sorted(entry.items())) for entry in post.reaction_list),
+        tuple(c["kind"] for c in getattr(post, "reaction_choices", ()) if c["mine"]),
+    )
+
+
+def cache_key(post: Post) -> str:
+    """The key of ``post``'s rendering for the current language and time zone."""
+    digest = hashlib.blake2b(
+        repr(
+            (
+                build_token(),
+                translation.get_language(),
+                timezone.get_current_timezone_name(),
+                _signature(post),
+            )
+        ).encode(),
+        digest_size=16,
+    )
+    return f"forum:post:{post.pk}:{digest.hexdigest()}"
+
+
+def render_posts(request: HttpRequest, thread: Thread, posts: Sequence[Post]) -> list[SafeString]:
+    """Each of ``posts`` (decorated by ``forum.selectors``) rendered for the
+    request's viewer, in order: from the cache where it holds the same
+    rendering, else rendered and stored."""
+    keys = [cache_key(post) for post in posts]
+    try:
+        cached = cache.get_many(keys)
+    except Exception:  # a cache that is away slows the page down, never breaks it
+        logger.warning("The fragment cache could not be read", exc_info=True)
+        cached = {}
+    template = get_template(TEMPLATE)
+    fresh = {}
+    for key, post in zip(keys, posts, strict=True):
+        if key not in cached:
+            context = {"post": post, "thread": thread, "csrf_token": CSRF_PLACEHOLDER}
+            fresh[key] = cached[key] = template.render(context)
+    if fresh:
+        try:
+            cache.set_many(fresh, TIMEOUT)
+        except Exception:
+            logger.warning("The fragment cache could not be written", exc_info=True)
+    token = get_token(request)
+    return [mark_safe(cached[key].replace(CSRF_PLACEHOLDER, token)) for key in keys]  # noqa: S308
+
+
+def attach_rendered(request: HttpRequest, thread: Thread, posts: Sequence[Post]) -> None:
+    """Give each post its rendering as ``post.rendered`` for the page template."""
+    for post, html in zip(posts, render_posts(request, thread, posts), strict=True):
+        post.rendered = html

@@ -1,0 +1,196 @@
+"""The thread page's posts come from a fragment cache: a viewer sees exactly what
+an uncached rendering would show, with their own controls, language and CSRF
+token, and a change to a post shows at once."""
+
+import re
+
+import pytest
+from django.core.cache import cache
+from django.template.loader import render_to_string
+from django.test import Client
+
+from accounts.models import Role
+from forum import fragments, selectors, services
+from forum.models import ReactionKind
+from tests.factories import CategoryFactory, OrganisationFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def world():
+    pori = OrganisationFactory(slug="pori", name_fi="Pori", name_sv="Björneborg")
+    porvoo = OrganisationFactory(slug="porvoo", name_fi="Porvoo", name_sv="Borgå")
+    category = CategoryFactory(slug="ict")
+    author = UserFactory(organisation=pori, handle="liisa", display_name="Liisa Koskinen")
+    member = UserFactory(organisation=porvoo, handle="johan", display_name="Johan Berg")
+    other = UserFactory(organisation=porvoo, handle="maria", display_name="Maria Lind")
+    moderator = UserFactory(organisation=pori, handle="mod", roles=[Role.MODERATOR])
+    thread = services.thread_create(
+        actor=author, category=category, title="Shared GIS", body="first", publicity="internal"
+    )
+    for n in range(2, 8):
+        services.post_create(actor=member if n % 2 else author, thread=thread, body=f"reply {n}")
+    return {
+        "author": author,
+        "member": member,
+        "other": other,
+        "moderator": moderator,
+        "thread": thread,
+    }
+
+
+def client_for(user, **kwargs) -> Client:
+    client = Client(**kwargs)
+    client.force_login(user)
+    return client
+
+
+def articles(page: str) -> list[str]:
+    return re.findall(r'<article[^>]*id="post-\d+".*?</article>', page, re.S)
+
+
+def without_tokens(html: str) -> str:
+    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', 'name="csrfmiddlewaretoken"', html)
+
+
+def uncached(viewer, thread, language="fi") -> list[str]:
+    """Each post as the partial renders it without the cache."""
+    from django.utils import translation
+
+    page = selectors.post_page(viewer=viewer, thread=thread, page=1)
+    with translation.override(language):
+        return [
+            render_to_string(
+                "forum/thread_detail.html#post",
+                {"post": post, "thread": thread, "csrf_token": "x"},
+            )
+            for post in page.object_list
+        ]
+
+
+def test_a_cached_page_shows_what_an_uncached_rendering_shows(world):
+    cache.clear()
+    thread = world["thread"]
+    services.reaction_toggle(actor=world["author"], post=thread.posts.get(number=2), kind="heart")
+    for viewer in (world["member"], world["moderator"]):
+        client = client_for(viewer, HTTP_ACCEPT_LANGUAGE="fi")
+        first = client.get(thread.get_absolute_url()).content.decode()
+        again = client.get(thread.get_absolute_url()).content.decode()
+        expected = [without_tokens(html.strip()) for html in uncached(viewer, thread)]
+        assert len(expected) == 7
+        assert [without_tokens(a) for a in articles(first)] == expected
+        assert [without_tokens(a) for a in articles(again)] == expected
+
+
+def test_each_viewer_gets_their_own_controls_and_reactions(world):
+    cache.clear()
+    thread = world["thread"]
+    reply = thread.posts.get(number=2)
+    services.reaction_toggle(actor=world["member"], post=reply, kind=ReactionKind.THUMBS_UP)
+    # The member's rendering is cached first; the others must not get it.
+    pages = {
+        name: client_for(world[name]).get(thread.get_absolute_url()).content.decode()
+        for name in ("member", "other", "moderator")
+    }
+    own = re.findall(r'aria-pressed="true"', articles(pages["member"])[1])
+    assert own, "the member's own reaction is marked for the member"
+    assert 'aria-pressed="true"' not in articles(pages["other"])[1]
+    assert 'data-action="hide"' in articles(pages["moderator"])[1]
+    assert 'data-action="hide"' not in articles(pages["other"])[1]
+    # The member wrote post 3: they may edit it; the other member may not.
+    assert 'data-action="edit"' in articles(pages["member"])[2]
+    assert 'data-action="edit"' not in articles(pages["other"])[2]
+
+
+def test_a_changed_post_shows_at_once(world):
+    cache.clear()
+    thread = world["thread"]
+    client = client_for(world["other"])
+    reply = thread.posts.get(number=3)
+    assert "reply 3" in client.get(thread.get_absolute_url()).content.decode()
+    services.post_edit(actor=world["member"], post=reply, body="reply three, corrected")
+    services.reaction_toggle(actor=world["author"], post=reply, kind=ReactionKind.HEART)
+    page = client.get(thread.get_absolute_url()).content.decode()
+    post = articles(page)[2]
+    assert "reply three, corrected" in post
+    assert "Liisa Koskinen" in post  # who reacted
+    services.post_set_hidden(actor=world["moderator"], post=reply, hidden=True)
+    post = articles(client.get(thread.get_absolute_url()).content.decode())[2]
+    assert "reply three" not in post
+    assert "Moderaattori piilotti tämän viestin." in post
+
+
+def test_each_language_gets_its_own_rendering(world):
+    cache.clear()
+    thread = world["thread"]
+    world["author"].preferred_language = "sv"
+    world["author"].save(update_fields=["preferred_language"])
+    finnish = client_for(world["other"])
+    swedish = client_for(world["author"])
+    fi_page = finnish.get(thread.get_absolute_url()).content.decode()
+    sv_page = swedish.get(thread.get_absolute_url()).content.decode()
+    assert ", Porvoo</span>" in articles(fi_page)[2]
+    assert ", Borgå</span>" in articles(sv_page)[2]
+    assert ">Vastaa<" in articles(fi_page)[2]
+    assert ">Svara<" in articles(sv_page)[2]
+
+
+def test_the_forms_in_a_cached_post_carry_the_viewers_own_token(world):
+    cache.clear()
+    thread = world["thread"]
+    reply = thread.posts.get(number=2)
+    client_for(world["author"]).get(thread.get_absolute_url())  # fills the cache
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(world["other"])
+    page = client.get(thread.get_absolute_url()).content.decode()
+    assert fragments.CSRF_PLACEHOLDER not in page
+    token = re.search(
+        rf'action="/forum/p/{reply.pk}/react/".*?name="csrfmiddlewaretoken" value="([^"]+)"',
+        page,
+        re.S,
+    ).group(1)
+    response = client.post(
+        f"/forum/p/{reply.pk}/react/", {"kind": "heart", "csrfmiddlewaretoken": token}
+    )
+    assert response.status_code in (200, 302)
+    assert reply.reactions.filter(user=world["other"], kind="heart").exists()
+
+
+def test_a_second_viewer_of_the_same_kind_renders_nothing(world, monkeypatch):
+    cache.clear()
+    thread = world["thread"]
+    client_for(world["other"]).get(thread.get_absolute_url())
+    rendered = []
+    original = fragments.get_template
+
+    def counting(name):
+        template = original(name)
+        if name == fragments.TEMPLATE:
+            render = template.render
+
+            def tracked(context=None, request=None):
+                rendered.append(context["post"].number)
+                return render(context, request)
+
+            template.render = tracked
+        return template
+
+    monkeypatch.setattr(fragments, "get_template", counting)
+    viewer = UserFactory(organisation=world["other"].organisation, handle="third")
+    client_for(viewer).get(thread.get_absolute_url())
+    assert rendered == []
+    services.post_create(actor=world["author"], thread=thread, body="one more")
+    client_for(viewer).get(thread.get_absolute_url())
+    assert rendered == [8]
+
+
+def test_the_page_works_when_the_cache_is_away(world, monkeypatch):
+    def broken(*args, **kwargs):
+        raise ConnectionError("cache down")
+
+    monkeypatch.setattr(fragments.cache, "get_many", broken)
+    monkeypatch.setattr(fragments.cache, "set_many", broken)
+    page = client_for(world["other"]).get(world["thread"].get_absolute_url())
+    assert page.status_code == 200
+    assert len(articles(page.content.decode())) == 7
