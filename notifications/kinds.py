@@ -27,6 +27,9 @@ TargetCheck = Callable[["User", Any], bool]
 Renderer = Callable[["Notification", Any], str]
 # ``excerpt(notification, target, reader)`` returns the text an e-mail may quote.
 Excerpt = Callable[["Notification", Any, "User"], str]
+# ``attachment(notification, target, reader)`` returns a file the e-mail carries,
+# as (file name, content, MIME type), made for that reader; or None.
+EmailAttachment = Callable[["Notification", Any, "User"], tuple[str, bytes, str] | None]
 
 
 @dataclass(frozen=True)
@@ -38,6 +41,7 @@ class Kind:
     # reaches a whole city).
     digest_only: bool = False
     excerpt: Excerpt | None = None
+    attachment: EmailAttachment | None = None
     # Off for a duty (a flag reaches the moderators even from someone they muted).
     mutable: bool = True
 

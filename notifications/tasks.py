@@ -3,7 +3,7 @@
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage
 from django.db import transaction
 from django.db.models import Q
 from django.tasks import task
@@ -68,8 +68,14 @@ def _send(user_id: int, *, digest: bool) -> int:
             return 0
         with translation.override(user.preferred_language):
             lines = []
+            attachments = []
             for shown in visible(user, pending):
-                excerpt = kind_get(shown.notification.kind).excerpt
+                kind = kind_get(shown.notification.kind)
+                excerpt = kind.excerpt
+                if kind.attachment is not None:
+                    attached = kind.attachment(shown.notification, shown.target, user)
+                    if attached is not None:
+                        attachments.append(attached)
                 lines.append(
                     {
                         "text": shown.text,
@@ -94,7 +100,10 @@ def _send(user_id: int, *, digest: bool) -> int:
                     },
                 )
         if lines:
-            send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email])
+            message = EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email])
+            for filename, content, mimetype in attachments:
+                message.attach(filename, content, mimetype)
+            message.send()
         Notification.objects.filter(pk__in=[n.pk for n in pending]).update(
             emailed_at=timezone.now()
         )

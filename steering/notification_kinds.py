@@ -4,6 +4,7 @@ who may still read what it points at."""
 
 from datetime import datetime
 
+from django.conf import settings
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
@@ -12,7 +13,7 @@ from needs_registry.models import Need, Status
 from needs_registry.notification_kinds import NEED
 from notifications.kinds import Kind, register_kind, register_target
 from notifications.models import Notification
-from steering import permissions
+from steering import calendar, permissions, selectors
 from steering.models import Ballot, Decision, Meeting, Minutes
 
 MEETING = "steering.meeting"
@@ -50,6 +51,17 @@ def _load_ballots(reader: User, ids: list[int]) -> dict[int, Ballot]:
 
 def _agenda_published(notification: Notification, meeting: Meeting) -> str:
     return _("Agenda published: %(meeting)s") % {"meeting": meeting}
+
+
+def _invitation(
+    notification: Notification, meeting: Meeting, reader: User
+) -> tuple[str, bytes, str] | None:
+    """The meeting's calendar invitation, with the agenda items ``reader`` may read."""
+    if not meeting.is_published:
+        return None
+    items = selectors.agenda(viewer=reader, meeting=meeting)
+    body = calendar.invitation(meeting, items, base_url=settings.SITE_URL.rstrip("/"))
+    return f"meeting-{meeting.pk}.ics", body, "text/calendar; method=PUBLISH; charset=utf-8"
 
 
 def _minutes_approved(notification: Notification, minutes: Minutes) -> str:
@@ -93,7 +105,14 @@ register_target(MEETING, load=_load_meetings, can_read=permissions.can_read_meet
 register_target(MINUTES, load=_load_minutes, can_read=permissions.can_read_minutes)
 register_target(DECISION, load=_load_decisions, can_read=permissions.can_read_decision)
 register_target(BALLOT, load=_load_ballots, can_read=permissions.can_read_ballot)
-register_kind(Kind(name=AGENDA_PUBLISHED, target_type=MEETING, render=_agenda_published))
+register_kind(
+    Kind(
+        name=AGENDA_PUBLISHED,
+        target_type=MEETING,
+        render=_agenda_published,
+        attachment=_invitation,
+    )
+)
 register_kind(Kind(name=MINUTES_APPROVED, target_type=MINUTES, render=_minutes_approved))
 register_kind(Kind(name=NEED_DECIDED, target_type=NEED, render=_need_decided))
 register_kind(Kind(name=BALLOT_OPENED, target_type=BALLOT, render=_ballot_opened))

@@ -4,6 +4,7 @@ app reads without a session, each with only the agenda its reader may see."""
 from datetime import time, timedelta
 
 import pytest
+from django.core import mail
 from django.test import Client
 from django.utils import timezone
 from icalendar import Calendar
@@ -88,3 +89,19 @@ def test_the_personal_feed_holds_published_meetings_with_the_agenda_its_owner_ma
     old = expert.token
     services.calendar_token_renew(actor=group["people"]["expert"])
     assert anonymous.get(f"/steering/calendar/{old}.ics").status_code == 404
+
+
+def test_the_agenda_e_mail_carries_the_invitation(group, django_capture_on_commit_callbacks):
+    representative = group["people"]["pori_representative"]
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        meeting = _published(group)
+    (message,) = [m for m in mail.outbox if m.to == [representative.email]]
+    assert meeting.title in message.body
+    ((filename, content, mimetype),) = message.attachments
+    assert (filename, mimetype.split(";")[0]) == (f"meeting-{meeting.pk}.ics", "text/calendar")
+    (event,) = _events(content)
+    assert str(event["summary"]) == "Ohjausryhmä 7/2026"
+    assert event.decoded("dtstart").hour == 13
+    assert "Tarjousvertailu" in str(event["description"])
+    assert f"/steering/meetings/{meeting.pk}/" in str(event["url"])
