@@ -1,4 +1,4 @@
-"""Rendered posts, from a fragment cache.
+"""Rendered posts and thread rows, from a fragment cache.
 
 Rendering a post is most of a thread page's work: a dozen URLs, CSRF fields and
 translated strings per post, for fifty posts. The same post looks the same to
@@ -6,14 +6,16 @@ every viewer who may do the same things with it, in one language and time
 zone, until it changes. So each rendering is cached under a key made of
 everything the post partial reads (the post's text and version, its author,
 attachments, reactions and the viewer's share in them, the viewer's actions)
-and of the template and translations it was rendered with: a change to any of
+and of the templates and translations it was rendered with: a change to any of
 them is a new key, and nothing has to be invalidated. The form fields' CSRF
 token is the one part that differs per viewer: the cached HTML holds a
-placeholder that is replaced with this request's token on the way out.
+placeholder that is replaced with this request's token on the way out. A
+thread list's rows are cached the same way, keyed on what a row shows
+(including the viewer's reading state and tracking level).
 
 Django's ``{% cache %}`` tag would need the same key spelled out in the
-template and reads the cache once per post; here one ``get_many`` fetches a
-whole page (one round trip to Redis in production).
+template and reads the cache once per fragment; here one ``get_many`` fetches
+a whole page (one round trip to Redis in production).
 """
 
 import hashlib
@@ -34,6 +36,7 @@ from forum.models import Post, Thread
 logger = logging.getLogger(__name__)
 
 TEMPLATE = "forum/thread_detail.html#post"
+ROW_TEMPLATE = "forum/_thread_row.html"
 TIMEOUT = 24 * 60 * 60
 # Stands in for the CSRF token in cached HTML; no post's text can contain it
 # unescaped, since it would have to come out of the template's own tag.
@@ -44,7 +47,8 @@ def _build_token() -> str:
     """What the renderings depend on besides the data: the template's source and
     the compiled translations. A deploy that changes either starts afresh."""
     digest = hashlib.blake2b(digest_size=8)
-    digest.update((Path(__file__).parent / "templates/forum/thread_detail.html").read_bytes())
+    for template in ("thread_detail.html", "_thread_row.html"):
+        digest.update((Path(__file__).parent / "templates/forum" / template).read_bytes())
     for locale_dir in settings.LOCALE_PATHS:
         for catalog in sorted(Path(locale_dir).glob("*/LC_MESSAGES/*.mo")):
             digest.update(f"{catalog}:{catalog.stat().st_mtime_ns}".encode())
@@ -87,48 +91,93 @@ def _signature(post: Post) -> tuple[object, ...]:
     )
 
 
-def cache_key(post: Post) -> str:
-    """The key of ``post``'s rendering for the current language and time zone."""
+def _row_signature(thread: Thread) -> tuple[object, ...]:
+    """Everything a thread list's row shows of ``thread`` for this viewer."""
+    organisation = thread.organisation
+    return (
+        thread.pk,
+        thread.title,
+        thread.publicity,
+        thread.is_pinned,
+        thread.is_locked,
+        thread.solution_id,
+        thread.post_count,
+        thread.last_post_number,
+        thread.last_activity_at,
+        getattr(thread, "tracking_level", None),
+        getattr(thread, "last_read_number", None),
+        thread.author.public_name,
+        organisation.name if organisation else None,
+        thread.category.slug,
+        thread.category.name,
+        tuple(tag.name for tag in thread.tags.all()),
+    )
+
+
+def _key(kind: str, pk: int, signature: tuple[object, ...]) -> str:
+    """The key of a rendering for the current language and time zone."""
     digest = hashlib.blake2b(
         repr(
             (
                 build_token(),
                 translation.get_language(),
                 timezone.get_current_timezone_name(),
-                _signature(post),
+                signature,
             )
         ).encode(),
         digest_size=16,
     )
-    return f"forum:post:{post.pk}:{digest.hexdigest()}"
+    return f"forum:{kind}:{pk}:{digest.hexdigest()}"
 
 
-def render_posts(request: HttpRequest, thread: Thread, posts: Sequence[Post]) -> list[SafeString]:
-    """Each of ``posts`` (decorated by ``forum.selectors``) rendered for the
-    request's viewer, in order: from the cache where it holds the same
-    rendering, else rendered and stored."""
-    keys = [cache_key(post) for post in posts]
+def cache_key(post: Post) -> str:
+    """The key of ``post``'s rendering for the current language and time zone."""
+    return _key("post", post.pk, _signature(post))
+
+
+def _render_cached(
+    keys: list[str], template_name: str, contexts: Sequence[dict[str, object]]
+) -> list[str]:
+    """The renderings under ``keys``: cached ones read in one go, the others
+    rendered from ``contexts`` (in the same order) and stored."""
     try:
         cached = cache.get_many(keys)
     except Exception:  # a cache that is away slows the page down, never breaks it
         logger.warning("The fragment cache could not be read", exc_info=True)
         cached = {}
-    template = get_template(TEMPLATE)
+    template = get_template(template_name)
     fresh = {}
-    for key, post in zip(keys, posts, strict=True):
+    for key, context in zip(keys, contexts, strict=True):
         if key not in cached:
-            context = {"post": post, "thread": thread, "csrf_token": CSRF_PLACEHOLDER}
             fresh[key] = cached[key] = template.render(context)
     if fresh:
         try:
             cache.set_many(fresh, TIMEOUT)
         except Exception:
             logger.warning("The fragment cache could not be written", exc_info=True)
+    return [cached[key] for key in keys]
+
+
+def render_posts(request: HttpRequest, thread: Thread, posts: Sequence[Post]) -> list[SafeString]:
+    """Each of ``posts`` (decorated by ``forum.selectors``) rendered for the
+    request's viewer, in order: from the cache where it holds the same
+    rendering, else rendered and stored."""
+    contexts = [{"post": post, "thread": thread, "csrf_token": CSRF_PLACEHOLDER} for post in posts]
+    renderings = _render_cached([cache_key(post) for post in posts], TEMPLATE, contexts)
     token = get_token(request)
-    return [mark_safe(cached[key].replace(CSRF_PLACEHOLDER, token)) for key in keys]  # noqa: S308
+    return [mark_safe(html.replace(CSRF_PLACEHOLDER, token)) for html in renderings]  # noqa: S308
 
 
 def attach_rendered(request: HttpRequest, thread: Thread, posts: Sequence[Post]) -> None:
     """Give each post its rendering as ``post.rendered`` for the page template."""
     for post, html in zip(posts, render_posts(request, thread, posts), strict=True):
         post.rendered = html
+
+
+def attach_rendered_rows(threads: Sequence[Thread]) -> None:
+    """Give each thread of a list (from ``forum.selectors.thread_list``) its row,
+    rendered for the viewer, as ``thread.rendered_row``."""
+    keys = [_key("row", thread.pk, _row_signature(thread)) for thread in threads]
+    renderings = _render_cached(keys, ROW_TEMPLATE, [{"thread": thread} for thread in threads])
+    for thread, html in zip(threads, renderings, strict=True):
+        thread.rendered_row = mark_safe(html)  # noqa: S308

@@ -123,6 +123,8 @@ class TaggedThread(TaggedItemBase):
 
 
 class Thread(models.Model):
+    # Set by forum.fragments for a thread list: this thread's row for this viewer.
+    rendered_row: SafeString
     category = models.ForeignKey(
         Category, verbose_name=_("category"), on_delete=models.PROTECT, related_name="threads"
     )

@@ -57,6 +57,7 @@ LIST_FRAGMENT = "X-Fragment"
 def _thread_list_page(request: HttpRequest, template: str, context: dict) -> HttpResponse:
     """The page, or only its list of threads when the live list asks for it."""
     page = context["page"]
+    fragments.attach_rendered_rows(page.object_list)
     # Activity is shown live where new threads appear: the first page, unfiltered.
     context["live"] = page.number == 1 and not request.GET.get("tag")
     if request.headers.get(LIST_FRAGMENT) == "threads":

@@ -194,3 +194,27 @@ def test_the_page_works_when_the_cache_is_away(world, monkeypatch):
     page = client_for(world["other"]).get(world["thread"].get_absolute_url())
     assert page.status_code == 200
     assert len(articles(page.content.decode())) == 7
+
+
+def rows(page: str) -> dict[str, str]:
+    return dict(
+        re.findall(r'<li class="thread-row[^"]*" data-thread-id="(\d+)">(.*?)</li>', page, re.S)
+    )
+
+
+def test_thread_rows_show_each_viewers_reading_state_and_new_activity(world):
+    cache.clear()
+    thread = world["thread"]
+    reader, newcomer = client_for(world["other"]), client_for(world["moderator"])
+    for member in ("other", "moderator"):
+        services.tracking_set(user=world[member], level="tracking", thread=thread)
+    reader.get(thread.get_absolute_url())  # has read all seven posts
+    row = rows(reader.get("/forum/c/ict/").content.decode())[str(thread.pk)]
+    assert "badge-new" not in row
+    assert "7 viestiä" in row
+    # Someone who has not opened it sees it unread, though the reader's row is cached.
+    assert ">lukematon<" in rows(newcomer.get("/forum/c/ict/").content.decode())[str(thread.pk)]
+    services.post_create(actor=world["author"], thread=thread, body="news")
+    row = rows(reader.get("/forum/c/ict/").content.decode())[str(thread.pk)]
+    assert 'data-new-posts="1"' in row
+    assert "8 viestiä" in row
