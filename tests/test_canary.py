@@ -171,9 +171,13 @@ def emails(world: World, persona: str, client) -> list[Seen]:
             transaction.set_rollback(True)
         for message in mail.outbox:
             if user.email in message.to:
-                text = "\n".join(
-                    [message.subject, message.body, *(str(a) for a in message.alternatives)]
-                )
+                # The text, any HTML alternative, and attached files (a meeting's
+                # calendar invitation) are all ways out.
+                parts = [message.subject, message.body]
+                parts += [str(a) for a in getattr(message, "alternatives", [])]
+                for _name, content, _type in message.attachments:
+                    parts.append(content.decode() if isinstance(content, bytes) else content)
+                text = "\n".join(parts)
                 seen.append(Seen(f"{send} e-mail", text))
     return seen
 
