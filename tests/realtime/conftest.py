@@ -68,7 +68,14 @@ class Daphne:
 
     def stop(self) -> None:
         self.process.terminate()
-        self.process.wait(timeout=10)
+        try:
+            self.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            # Daphne's graceful stop waits for its open sockets' consumers, up to
+            # its application close timeout each; on a loaded machine that can run
+            # past the wait. The test is over either way.
+            self.process.kill()
+            self.process.wait(timeout=10)
         self.log.close()
 
 
