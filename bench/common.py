@@ -91,12 +91,15 @@ def make_world():
     }
 
 
-def bulk_thread(world, posts: int, title: str):
+def bulk_thread(world, posts: int, title: str, *, author=None, words: str = "", **fields):
+    """A thread of ``posts`` posts, written in bulk: by the demo's viewer in ICT unless
+    ``author`` and ``fields`` (``category``, ``publicity``...) say otherwise; each post
+    says ``words`` when given."""
     from forum.models import Post, Thread
 
-    author = world["viewer"]
+    author = author or world["viewer"]
     thread = Thread.objects.create(
-        category=world["category"],
+        **{"category": world["category"], **fields},
         title=title,
         author=author,
         organisation=author.organisation,
@@ -110,8 +113,10 @@ def bulk_thread(world, posts: int, title: str):
                 number=n,
                 author=author,
                 organisation=author.organisation,
-                body=f"Viesti {n}",
-                html=f"<p>Viesti {n}: <strong>yhteinen</strong> asia.</p>",
+                body=f"{words} {n}" if words else f"Viesti {n}",
+                html=f"<p>{words} {n}</p>"
+                if words
+                else f"<p>Viesti {n}: <strong>yhteinen</strong> asia.</p>",
             )
             for n in range(1, posts + 1)
         ),
