@@ -7,7 +7,7 @@ from collections import defaultdict
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.shortcuts import get_object_or_404
 
 import money
@@ -268,14 +268,23 @@ def need_costs(*, need: Need) -> NeedCosts:
     cities is split among the cities that have committed money to the need, by
     the need's cost split, in cents (the parts add up to the total).
     """
-    costs = list(need.costs.order_by("pk"))
-    plan = (
-        ProcurementPlan.objects.select_related("procuring_organisation").filter(need=need).first()
-    )
+    # Read from what the caller prefetched (``_NEED_COSTS_PREFETCH``), else queried.
+    costs = sorted(need.costs.all(), key=lambda cost: cost.pk)
+    if Need.procurement_plan.is_cached(need):
+        plan = getattr(need, "procurement_plan", None)
+    else:
+        plan = (
+            ProcurementPlan.objects.select_related("procuring_organisation")
+            .filter(need=need)
+            .first()
+        )
     committed: dict[int, Decimal] = defaultdict(Decimal)
     organisations: dict[int, Organisation] = {}
-    for commitment in need.commitments.select_related("organisation").order_by(
-        "organisation__name_fi"
+    for commitment in sorted(
+        need.commitments.select_related("organisation")
+        if not _prefetched(need, "commitments")
+        else need.commitments.all(),
+        key=lambda c: (c.organisation.name_fi, c.pk),
     ):
         committed[commitment.organisation_id] += commitment.amount_eur
         organisations[commitment.organisation_id] = commitment.organisation
@@ -294,6 +303,18 @@ def need_costs(*, need: Need) -> NeedCosts:
         for i, organisation in enumerate(cities)
     ]
     return result
+
+
+def _prefetched(instance: Need, relation: str) -> bool:
+    return relation in getattr(instance, "_prefetched_objects_cache", {})
+
+
+# What ``need_costs`` reads of a commitment's need, fetched for a whole list at once.
+_NEED_COSTS_PREFETCH = (
+    "need__costs",
+    "need__positions",
+    Prefetch("need__commitments", queryset=Commitment.objects.select_related("organisation")),
+)
 
 
 def need_cost_get(*, pk: int) -> NeedCost:
@@ -382,7 +403,10 @@ def report_figures(
     commitments = list(
         Commitment.objects.filter(organisation=organisation, budget_year=year)
         .exclude(need__status=Status.DRAFT)
-        .select_related("need")
+        .select_related(
+            "need", "need__procurement_plan", "need__procurement_plan__procuring_organisation"
+        )
+        .prefetch_related(*_NEED_COSTS_PREFETCH)
         .order_by("need__title", "need_id")
     )
     need_costs_lines = []

@@ -356,3 +356,39 @@ def test_rendering_a_pdf_fetches_nothing_but_inline_data():
         with pytest.raises(ValueError):
             fetcher.fetch(address)
     assert fetcher.fetch("data:text/css,p{}").read() == b"p{}"
+
+
+@pytest.mark.parametrize("needs", [1, 6])
+def test_a_citys_report_reads_in_a_constant_number_of_queries(
+    client,
+    consortium,  # noqa: F811
+    leads,
+    needs,
+    django_assert_num_queries,
+):
+    lead = leads["kajaani"]
+    for number in range(needs):
+        need = need_services.need_create(
+            actor=lead,
+            data={
+                "title": f"Tarve {number}",
+                "problem": "p",
+                "desired_outcome": "o",
+                "domain": "ict",
+            },
+        )
+        need = need_services.need_transition(actor=lead, need=need, to_status="submitted")
+        for who in (lead, leads["pori"]):
+            need_services.commitment_record(
+                actor=who, need=need, amount_eur=Decimal(1000), budget_year=2026
+            )
+        services.need_cost_save(
+            actor=consortium["coordinator"],
+            need=need,
+            data={"kind": "deployment", "payer": "cities", "estimated_cents": cents(2000)},
+        )
+    client.force_login(lead)
+    client.get(URL)  # the session and the member, read once
+    with django_assert_num_queries(18):
+        page = client.get(URL).content.decode()
+    assert page.count("Tarve ") >= needs * 2  # each need among commitments and costs
