@@ -91,6 +91,68 @@ def make_world():
     }
 
 
+def signed_in_members(world, count: int) -> list[tuple]:
+    """``count`` members spread over the demo's cities, each signed in with a session of
+    their own: (member, session key) pairs.
+
+    Made in bulk, so that a thousand take a second: each session holds what
+    ``django.contrib.auth.login`` and the platform's sign-in signal
+    (``accounts.sessions.lifetime_start``) put there, as ``Client.force_login`` does.
+    """
+    from datetime import timedelta
+    from importlib import import_module
+
+    from django.conf import settings
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.auth.hashers import make_password
+    from django.contrib.sessions.backends.base import VALID_KEY_CHARS
+    from django.utils import timezone
+    from django.utils.crypto import get_random_string
+
+    from accounts.models import User
+    from accounts.sessions import lifetime_start
+
+    cities = world["cities"]
+    have = User.objects.filter(username__startswith="bench-member-").count()
+    User.objects.bulk_create(
+        (
+            User(
+                username=f"bench-member-{n}",
+                email=f"member-{n}@{cities[n % len(cities)].slug}.bench",
+                handle=f"bench-member-{n}",
+                display_name=f"Jäsen {n}",
+                organisation=cities[n % len(cities)],
+                password=make_password(None),
+            )
+            for n in range(have, count)
+        ),
+        batch_size=1000,
+    )
+    members = list(User.objects.filter(username__startswith="bench-member-").order_by("pk")[:count])
+    store = import_module(settings.SESSION_ENGINE).SessionStore
+    backend = settings.AUTHENTICATION_BACKENDS[0]
+    now = time.time()
+    expires = timezone.now() + timedelta(seconds=settings.SESSION_COOKIE_AGE)
+    sessions = []
+    for member in members:
+        data = {
+            SESSION_KEY: str(member.pk),
+            BACKEND_SESSION_KEY: backend,
+            HASH_SESSION_KEY: member.get_session_auth_hash(),
+        }
+        lifetime_start(data, now)
+        sessions.append(
+            store.get_model_class()(
+                session_key=get_random_string(32, VALID_KEY_CHARS),
+                session_data=store().encode(data),
+                expire_date=expires,
+            )
+        )
+    store.get_model_class().objects.bulk_create(sessions, batch_size=1000)
+    keys = [session.session_key for session in sessions]
+    return list(zip(members, keys, strict=True))
+
+
 def bulk_thread(world, posts: int, title: str, *, author=None, words: str = "", **fields):
     """A thread of ``posts`` posts, written in bulk: by the demo's viewer in ICT unless
     ``author`` and ``fields`` (``category``, ``publicity``...) say otherwise; each post

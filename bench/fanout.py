@@ -3,7 +3,9 @@
 import json
 import os
 import statistics
+import tempfile
 import time
+from pathlib import Path
 
 from django.test import Client
 
@@ -16,12 +18,15 @@ from bench.common import (
     rss_mb,
     say,
     serve,
+    signed_in_members,
     start,
     verdict,
 )
 
 
-def run_viewers(urls, count, posts, mode, publish, cookie="", thread=0, servers=(), on_ready=None):
+def run_viewers(
+    urls, count, posts, mode, publish, sessions="", thread=0, servers=(), on_ready=None
+):
     """Start the viewer process, publish ``posts`` messages, return latency stats.
 
     The servers' CPU time is taken from the moment every viewer is connected
@@ -37,7 +42,7 @@ def run_viewers(urls, count, posts, mode, publish, cookie="", thread=0, servers=
             str(count),
             str(posts),
             mode,
-            cookie,
+            sessions,
             str(thread),
         ]
     )
@@ -128,7 +133,8 @@ def floor(count: int, posts: int, size: int):
     return result
 
 
-def platform_variant(world, thread, count: int, posts: int, variant: str):
+def platform_variant(world, thread, sessions: str, count: int, posts: int, variant: str):
+    """One served variant with ``count`` viewers, each signed in by a line of ``sessions``."""
     import re
 
     import requests
@@ -145,9 +151,6 @@ def platform_variant(world, thread, count: int, posts: int, variant: str):
         env["REDIS_URL"] = redis_url
         env["REDIS_PREFIX"] = f"bench-{os.getpid()}-{variant}-{count}"
     with serve(2 if variant == "two" else 1, env) as (servers, ports):
-        viewer_client = Client()
-        viewer_client.force_login(world["leads"][1])
-        cookie = viewer_client.cookies["sessionid"].value
         poster = Client()
         poster.force_login(world["viewer"])
         session = requests.Session()
@@ -197,7 +200,7 @@ def platform_variant(world, thread, count: int, posts: int, variant: str):
             posts,
             "platform",
             publish,
-            cookie,
+            sessions,
             thread.pk,
             [s.pid for s in servers],
             on_ready,
@@ -224,10 +227,18 @@ def platform_variant(world, thread, count: int, posts: int, variant: str):
 def bench_fanout(world):
     from forum import services
     from forum.models import Thread, ThreadEvent
+    from forum.permissions import can_read_thread
 
     thread = Thread.objects.filter(title="Bench 10").first() or bulk_thread(world, 10, "Bench 10")
     services.post_create(actor=world["viewer"], thread=thread, body="bench 0")
     size = len(ThreadEvent.objects.filter(thread=thread).latest("seq").frame.encode())
+    posts = 5 if QUICK else 10
+    sizes = (100, 500) if QUICK else (100, 500, 1000)
+    members = signed_in_members(world, max(sizes))
+    unreadable = [member for member, _key in members if not can_read_thread(member, thread)]
+    if unreadable:
+        raise RuntimeError(f"{len(unreadable)} viewers may not read the thread they watch")
+    cities = len({member.organisation_id for member, _key in members})
     say("\n## Live fan-out (viewers in a separate process)")
     say(
         "  The floor's latency runs from a publisher's websocket message (as long as a\n"
@@ -235,68 +246,71 @@ def bench_fanout(world):
         "  reply request; its latency is given from the moment the post is written (its event\n"
         "  stored, just before commit), which the targets use, and from the request's start.\n"
         "  Server CPU counts from when every viewer is subscribed until every viewer has\n"
-        "  every post; the requests' own work is part of it."
+        "  every post; the requests' own work is part of it.\n"
+        "  Each of the N viewers is a member of their own, signed in with a session of their\n"
+        f"  own ({len(members):,} members of {cities} cities); each may read the thread."
     )
-    posts = 5 if QUICK else 10
-    sizes = (100, 500) if QUICK else (100, 500, 1000)
-    for count in sizes:
-        base = floor(count, posts, size)
-        say(
-            f"  N={count} floor (bare websockets): p50 {base['p50']:.1f} ms, p99 "
-            f"{base['p99']:.1f} ms, last viewer {base['last']:.1f} ms, "
-            f"CPU {base['cpu_us']:.1f} µs/recipient"
-        )
-        for variant, label in (
-            ("memory", "Daphne + in-memory layer"),
-            ("redis", "Daphne + Redis pub/sub layer"),
-            ("two", "two Daphnes sharing Redis"),
-        ):
-            try:
-                result = platform_variant(world, thread, count, posts, variant)
-            except Exception as error:  # a variant that fails is reported, the rest runs
-                say(f"  N={count} {label}: failed ({error})")
-                continue
-            if result is None:
-                say(f"  N={count} {label}: skipped (REDIS_URL not set)")
-                continue
-            written = result["written"]
-            ratio = written["last"] / base["last"]
+    with tempfile.TemporaryDirectory(prefix="bench-sessions-") as folder:
+        sessions = Path(folder) / "sessions"
+        sessions.write_text("".join(f"{key}\n" for _member, key in members))
+        for count in sizes:
+            base = floor(count, posts, size)
             say(
-                f"  N={count} {label}: from the written post p50 {written['p50']:.1f} ms, p99 "
-                f"{written['p99']:.1f} ms, last viewer {written['last']:.1f} ms "
-                f"({ratio:.1f}× floor); from the request's start p50 {result['p50']:.1f} ms, "
-                f"last viewer {result['last']:.1f} ms ({result['last'] / base['last']:.1f}× "
-                f"floor; reply request p50 {result['request_ms']:.1f} ms)"
+                f"  N={count} floor (bare websockets): p50 {base['p50']:.1f} ms, p99 "
+                f"{base['p99']:.1f} ms, last viewer {base['last']:.1f} ms, "
+                f"CPU {base['cpu_us']:.1f} µs/recipient"
             )
-            say(
-                f"    CPU {result['cpu_us']:.0f} µs/post/viewer, RSS {result['rss']:.0f} MB, "
-                f"missing {result['missing']}, duplicates {result['duplicates']}, "
-                f"{count} viewers subscribed in {result['connect_s']:.1f} s"
-            )
-            verdict(
-                f"N={count} {label}: no viewer misses a post or gets one twice",
-                result["missing"] == 0 and result["duplicates"] == 0,
-                f"missing {result['missing']}, duplicates {result['duplicates']}",
-            )
-            if "subscriptions" in result:
-                held = result["subscriptions"]
-                servers = 2 if variant == "two" else 1
-                verdict(
-                    f"N={count} {label}: one Redis subscription per process, none left "
-                    "after all viewers leave at once",
-                    held["connected"] == servers and held["after"] == 0,
-                    f"{held['connected']} while {count} viewers watch, {held['after']} after",
+            for variant, label in (
+                ("memory", "Daphne + in-memory layer"),
+                ("redis", "Daphne + Redis pub/sub layer"),
+                ("two", "two Daphnes sharing Redis"),
+            ):
+                try:
+                    result = platform_variant(world, thread, str(sessions), count, posts, variant)
+                except Exception as error:  # a variant that fails is reported, the rest runs
+                    say(f"  N={count} {label}: failed ({error})")
+                    continue
+                if result is None:
+                    say(f"  N={count} {label}: skipped (REDIS_URL not set)")
+                    continue
+                written = result["written"]
+                ratio = written["last"] / base["last"]
+                say(
+                    f"  N={count} {label}: from the written post p50 {written['p50']:.1f} ms, p99 "
+                    f"{written['p99']:.1f} ms, last viewer {written['last']:.1f} ms "
+                    f"({ratio:.1f}× floor); from the request's start p50 {result['p50']:.1f} ms, "
+                    f"last viewer {result['last']:.1f} ms ({result['last'] / base['last']:.1f}× "
+                    f"floor; reply request p50 {result['request_ms']:.1f} ms)"
                 )
-            if count in (500, 1000):
-                limit = 3 if count == 500 else 4
-                verdict(
-                    f"N={count} {label}: last viewer within {limit}× the floor",
-                    ratio <= limit,
-                    f"{ratio:.1f}×",
+                say(
+                    f"    CPU {result['cpu_us']:.0f} µs/post/viewer, RSS {result['rss']:.0f} MB, "
+                    f"missing {result['missing']}, duplicates {result['duplicates']}, "
+                    f"{count} viewers subscribed in {result['connect_s']:.1f} s"
                 )
-            if count == 1000:
                 verdict(
-                    f"N={count} {label}: server CPU per post per viewer under 100 µs",
-                    result["cpu_us"] < 100,
-                    f"{result['cpu_us']:.0f} µs",
+                    f"N={count} {label}: no viewer misses a post or gets one twice",
+                    result["missing"] == 0 and result["duplicates"] == 0,
+                    f"missing {result['missing']}, duplicates {result['duplicates']}",
                 )
+                if "subscriptions" in result:
+                    held = result["subscriptions"]
+                    servers = 2 if variant == "two" else 1
+                    verdict(
+                        f"N={count} {label}: one Redis subscription per process, none left "
+                        "after all viewers leave at once",
+                        held["connected"] == servers and held["after"] == 0,
+                        f"{held['connected']} while {count} viewers watch, {held['after']} after",
+                    )
+                if count in (500, 1000):
+                    limit = 3 if count == 500 else 4
+                    verdict(
+                        f"N={count} {label}: last viewer within {limit}× the floor",
+                        ratio <= limit,
+                        f"{ratio:.1f}×",
+                    )
+                if count == 1000:
+                    verdict(
+                        f"N={count} {label}: server CPU per post per viewer under 100 µs",
+                        result["cpu_us"] < 100,
+                        f"{result['cpu_us']:.0f} µs",
+                    )

@@ -1,8 +1,10 @@
 """Websocket viewers for the fan-out benchmark, run in their own process.
 
-Usage: python -m bench.fanout_client URLS N POSTS MODE [COOKIE] [THREAD]
+Usage: python -m bench.fanout_client URLS N POSTS MODE [SESSIONS] [THREAD]
   URLS: comma-separated websocket URLs (viewers are spread over them)
   MODE: "platform" (subscribe to THREAD, count post.created) or "floor" (count any message)
+  SESSIONS: a file of session keys, one a line: viewer n signs in with line n, so
+  each viewer is a member of their own (a thousand keys are too long for argv)
 Prints READY, the number connected and the seconds it took when every viewer
 is connected and subscribed; then, when every viewer has POSTS messages or 60 s
 pass, one JSON line: receipt times per viewer and copies received twice. Only
@@ -14,6 +16,7 @@ import json
 import re
 import sys
 import time
+from pathlib import Path
 
 import websockets
 
@@ -92,7 +95,9 @@ async def main():
         int(sys.argv[3]),
         sys.argv[4],
     )
-    cookie = sys.argv[5] if len(sys.argv) > 5 else ""
+    sessions = Path(sys.argv[5]).read_text().split() if len(sys.argv) > 5 and sys.argv[5] else []
+    if sessions and len(sessions) < count:
+        sys.exit(f"{count} viewers need {count} sessions, the file has {len(sessions)}")
     thread = int(sys.argv[6]) if len(sys.argv) > 6 else 0
     ready, finished = asyncio.Event(), asyncio.Event()
     handshakes = asyncio.Semaphore(CONCURRENT_HANDSHAKES)
@@ -101,9 +106,11 @@ async def main():
     receipts: list = []
     complete: list = []
     duplicates: list = []
-    shared = (posts, mode, cookie, thread, ready, finished, handshakes, connected)
+    shared = (thread, ready, finished, handshakes, connected, receipts, complete, duplicates)
     tasks = [
-        asyncio.create_task(viewer(urls[n % len(urls)], *shared, receipts, complete, duplicates))
+        asyncio.create_task(
+            viewer(urls[n % len(urls)], posts, mode, sessions[n] if sessions else "", *shared)
+        )
         for n in range(count)
     ]
     deadline = time.monotonic() + 120
