@@ -5,10 +5,10 @@ Usage: python -m bench.fanout_client URLS N POSTS MODE [SESSIONS] [THREAD]
   MODE: "platform" (subscribe to THREAD, count post.created) or "floor" (count any message)
   SESSIONS: a file of session keys, one a line: viewer n signs in with line n, so
   each viewer is a member of their own (a thousand keys are too long for argv)
-Prints READY, the number connected and the seconds it took when every viewer
-is connected and subscribed; then, when every viewer has POSTS messages or 60 s
-pass, one JSON line: receipt times per viewer and copies received twice. Only
-then do the viewers disconnect.
+Prints READY, the number connected, the seconds it took and the first failure if
+any, when every viewer is connected and subscribed (or the rest have failed);
+then, when every viewer has POSTS messages or 60 s pass, one JSON line: receipt
+times per viewer and copies received twice. Only then do the viewers disconnect.
 """
 
 import asyncio
@@ -55,8 +55,10 @@ async def viewer(
         )
         if mode == "platform":
             await socket.send(json.dumps({"type": "subscribe", "thread": thread, "after": 10**12}))
-            while json.loads(await socket.recv())["type"] != "subscribed":
-                pass
+            while (answer := json.loads(await socket.recv()))["type"] != "subscribed":
+                if answer["type"] == "error":
+                    await socket.close()
+                    raise RuntimeError(f"subscription refused: {answer}")
     async with socket:
         connected.append(1)
         times: dict[int, float] = {}
@@ -113,11 +115,14 @@ async def main():
         )
         for n in range(count)
     ]
+    # Until every viewer is connected, or has failed to (its task is then done).
     deadline = time.monotonic() + 120
-    while len(connected) < count and time.monotonic() < deadline:
+    while len(connected) + sum(t.done() for t in tasks) < count and time.monotonic() < deadline:
         await asyncio.sleep(0.05)
     ready.set()
-    print("READY", len(connected), f"{time.monotonic() - started:.1f}", flush=True)
+    failed = [t.exception() for t in tasks if t.done() and t.exception()]
+    why = f" (first failure: {failed[0]!r})" if failed else ""
+    print("READY", len(connected), f"{time.monotonic() - started:.1f}{why}", flush=True)
     deadline = time.monotonic() + 60
     while len(complete) < len(connected) and time.monotonic() < deadline:
         await asyncio.sleep(0.01)
