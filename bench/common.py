@@ -6,6 +6,7 @@ Imported after ``bench.run`` has set the environment up and started Django.
 import contextlib
 import io
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -19,7 +20,10 @@ from django.test.utils import CaptureQueriesContext
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 QUICK = os.environ.get("BENCH_QUICK") == "1"
+# Collected static files of the served processes, which nginx serves in front of them.
+STATIC_ROOT = BASE_DIR / "var" / "bench-static"
 PER_THREAD_RUN_TIME = Path("/proc/self/schedstat").exists()
+NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 
 lines: list[str] = []
 verdicts: list[tuple[str, bool]] = []
@@ -252,12 +256,12 @@ def serve(count: int, env: dict[str, str]):
         "DEBUG": "0",
         "ALLOWED_HOSTS": "127.0.0.1",
         "SECURE_SSL_REDIRECT": "0",
-        "STATIC_ROOT": str(BASE_DIR / "var" / "bench-static"),
+        "STATIC_ROOT": str(STATIC_ROOT),
         "LOG_LEVEL": "WARNING",
         "TASKS_BACKEND": "database",
         **env,
     }
-    if not (BASE_DIR / "var" / "bench-static" / "staticfiles.json").exists():
+    if not (STATIC_ROOT / "staticfiles.json").exists():
         subprocess.run(
             [sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"],
             cwd=BASE_DIR,
@@ -284,3 +288,50 @@ def serve(count: int, env: dict[str, str]):
         for server in servers:
             server.terminate()
             server.wait()
+
+
+@contextlib.contextmanager
+def behind_nginx(ports: list[int]):
+    """A throwaway nginx on 127.0.0.1 in front of the Daphne processes on ``ports``, as
+    configured for production (``deploy/nginx.py``): it serves the collected static
+    files itself and passes everything else on. Yields its port."""
+    import pwd
+    import tempfile
+
+    from deploy.nginx import render_site, render_standalone
+
+    port = free_port()
+    with tempfile.TemporaryDirectory(prefix="bench-nginx-") as folder:
+        prefix = Path(folder)
+        (prefix / "media").mkdir()
+        site = render_site(
+            daphnes=[f"127.0.0.1:{daphne}" for daphne in ports],
+            static_root=str(STATIC_ROOT),
+            media_root=str(prefix / "media"),
+            listen=f"127.0.0.1:{port}",
+        )
+        # Started by root, nginx's workers would run as nobody, who may not read the checkout.
+        user = pwd.getpwuid(os.getuid()).pw_name if os.geteuid() == 0 else None
+        config = prefix / "nginx.conf"
+        config.write_text(render_standalone(prefix, site, user=user), "utf-8")
+        nginx = subprocess.Popen(
+            [NGINX, "-p", prefix, "-c", config, "-e", prefix / "error.log", "-g", "daemon off;"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            try:
+                wait_http(f"http://127.0.0.1:{port}/healthz", timeout=15)
+            except RuntimeError:
+                log = prefix / "error.log"
+                raise RuntimeError(
+                    f"nginx did not start: {log.read_text()[-500:] if log.exists() else ''}"
+                ) from None
+            yield port
+        finally:
+            nginx.terminate()
+            try:
+                nginx.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                nginx.kill()
+                nginx.wait()
