@@ -13,7 +13,15 @@ from django.utils.translation import gettext_lazy as _
 
 import money
 from accounts.models import Organisation
-from budget.models import CostKind, NeedCost, Payer, ProcurementPlan, YearlyReport
+from budget.models import (
+    ConsortiumBudget,
+    CostKind,
+    NeedCost,
+    Payer,
+    ProcurementPlan,
+    SplitMethod,
+    YearlyReport,
+)
 from budget.procurement import ContractType
 
 
@@ -222,3 +230,116 @@ class ReportReturnForm(forms.Form):
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+
+
+# ------------------------------------------------------------- the budget's set-up
+
+_DATE = forms.DateInput(attrs={"type": "date"})
+
+
+def _cents(value: Decimal | None) -> int | None:
+    return None if value is None else money.cents(value)
+
+
+class BudgetForm(forms.Form):
+    """The budget as the municipalities decided it: period, total, funding, caps."""
+
+    name = forms.CharField(label=_("Name"), max_length=200)
+    starts_on = forms.DateField(label=_("Project starts on"), widget=_DATE)
+    ends_on = forms.DateField(label=_("Project ends on"), widget=_DATE)
+    total = _euros(_("Total budget (€)"))
+    external_percent = forms.DecimalField(
+        label=_("External funding (%)"),
+        min_value=Decimal(0),
+        max_value=Decimal(100),
+        max_digits=6,
+        decimal_places=2,
+        localize=True,
+        help_text=_("The share of the total the external funder pays, e.g. 50."),
+    )
+    funder = forms.CharField(label=_("External funder"), max_length=120, required=False)
+    method = forms.ChoiceField(label=_("Cost split"), choices=SplitMethod.choices)
+    yearly_cap = _euros(_("Cap per city a year (€)"), required=False)
+    project_cap = _euros(_("Cap per city for the project (€)"), required=False)
+    is_public = forms.BooleanField(label=_("Public in the open data"), required=False)
+
+    @classmethod
+    def initial_for(cls, budget: ConsortiumBudget) -> dict[str, object]:
+        return {
+            "name": budget.name,
+            "starts_on": budget.starts_on,
+            "ends_on": budget.ends_on,
+            "total": money.euros(budget.total_cents),
+            "external_percent": budget.external_share * 100,
+            "funder": budget.funder,
+            "method": budget.method,
+            "yearly_cap": None
+            if budget.yearly_cap_cents is None
+            else money.euros(budget.yearly_cap_cents),
+            "project_cap": None
+            if budget.project_cap_cents is None
+            else money.euros(budget.project_cap_cents),
+            "is_public": budget.is_public,
+        }
+
+    def service_data(self) -> dict[str, object]:
+        data = self.cleaned_data
+        return {
+            "name": data["name"],
+            "starts_on": data["starts_on"],
+            "ends_on": data["ends_on"],
+            "total_cents": money.cents(data["total"]),
+            "external_share": data["external_percent"] / 100,
+            "funder": data["funder"],
+            "method": data["method"],
+            "yearly_cap_cents": _cents(data["yearly_cap"]),
+            "project_cap_cents": _cents(data["project_cap"]),
+            "is_public": data["is_public"],
+        }
+
+
+class ParticipationForm(forms.Form):
+    """A municipality taking part, with its dates and its own caps (adding a city
+    that already takes part changes its dates and caps)."""
+
+    organisation = forms.ModelChoiceField(
+        label=_("City"), queryset=Organisation.objects.none(), empty_label=None
+    )
+    joined_on = forms.DateField(label=_("Joined on"), widget=_DATE)
+    left_on = forms.DateField(label=_("Left on"), widget=_DATE, required=False)
+    yearly_cap = _euros(_("Own cap a year (€)"), required=False)
+    project_cap = _euros(_("Own cap for the project (€)"), required=False)
+    one_off_cap = _euros(_("Own cap on one-off costs (€)"), required=False)
+
+    def __init__(self, *args, organisations: QuerySet[Organisation], **kwargs):
+        super().__init__(*args, **kwargs)
+        cast(forms.ModelChoiceField, self.fields["organisation"]).queryset = organisations
+
+    def clean(self):
+        data = super().clean()
+        joined, left = data.get("joined_on"), data.get("left_on")
+        if joined and left and left < joined:
+            self.add_error("left_on", _("A city cannot leave before it joins."))
+        return data
+
+    def service_data(self) -> dict[str, object]:
+        data = self.cleaned_data
+        return {
+            "organisation": data["organisation"],
+            "joined_on": data["joined_on"],
+            "left_on": data["left_on"],
+            "yearly_cap_cents": _cents(data["yearly_cap"]),
+            "project_cap_cents": _cents(data["project_cap"]),
+            "one_off_cap_cents": _cents(data["one_off_cap"]),
+        }
+
+
+class SharedCostForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=200)
+    amount = _euros(_("Amount (€)"), least="0.01")
+    incurred_on = forms.DateField(label=_("Incurred on"), widget=_DATE)
+
+
+class RecurringFeeForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=200)
+    amount = _euros(_("Amount a year per city (€)"), least="0.01")

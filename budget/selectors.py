@@ -15,6 +15,7 @@ from accounts.models import Organisation
 from budget.models import (
     ConsortiumBudget,
     NeedCost,
+    Participation,
     Payer,
     Payment,
     ProcurementPlan,
@@ -167,6 +168,15 @@ def budget_what_if(budget: ConsortiumBudget) -> list[WhatIf]:
 
 def payment_list(budget: ConsortiumBudget) -> QuerySet[Payment]:
     return budget.payments.select_related("organisation").order_by("-paid_on", "-pk")
+
+
+def participation_list(budget: ConsortiumBudget) -> list[Participation]:
+    return list(budget.participations.select_related("organisation").order_by("joined_on", "pk"))
+
+
+def city_organisations() -> QuerySet[Organisation]:
+    """The municipalities that may take part in the budget."""
+    return Organisation.objects.filter(kind=Organisation.Kind.CITY).order_by("name_fi")
 
 
 def participant_organisations(budget: ConsortiumBudget) -> QuerySet[Organisation]:

@@ -64,6 +64,42 @@ def budget_create(*, actor: User, **fields: object) -> ConsortiumBudget:
     return budget
 
 
+BUDGET_FIELDS = (
+    "name",
+    "starts_on",
+    "ends_on",
+    "total_cents",
+    "external_share",
+    "funder",
+    "method",
+    "yearly_cap_cents",
+    "project_cap_cents",
+    "is_public",
+)
+
+
+@transaction.atomic
+def budget_update(*, actor: User, budget: ConsortiumBudget, **fields: object) -> ConsortiumBudget:
+    """Change the budget's name, period, total, funding, split method or caps; the
+    audit entry keeps what changed from what."""
+    _check(actor)
+    budget = ConsortiumBudget.objects.select_for_update().get(pk=budget.pk)
+    changed = {}
+    for name, value in fields.items():
+        if name not in BUDGET_FIELDS:
+            raise ValueError(f"{name} is not a budget field")
+        if getattr(budget, name) != value:
+            changed[name] = [str(getattr(budget, name)), str(value)]
+            setattr(budget, name, value)
+    budget.full_clean()
+    budget.save()
+    if changed:
+        audit_record(
+            action="budget.update", actor=actor, target=f"budget:{budget.pk}", data=changed
+        )
+    return budget
+
+
 @transaction.atomic
 def budget_year_set(*, actor: User, budget: ConsortiumBudget, year: int, cents: int) -> BudgetYear:
     """Name the own share a budget year carries."""

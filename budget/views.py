@@ -12,10 +12,14 @@ import money
 from accounts.models import Organisation
 from budget import report_downloads, selectors, services
 from budget.forms import (
+    BudgetForm,
     NeedCostForm,
+    ParticipationForm,
     PaymentForm,
     ProcurementPlanForm,
+    RecurringFeeForm,
     ReportReturnForm,
+    SharedCostForm,
     YearlyReportForm,
 )
 from budget.models import DEFAULT_PAYER, ConsortiumBudget, CostKind, ReportStatus, YearlyReport
@@ -115,6 +119,100 @@ def payment_create(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("The payment was recorded."))
             return redirect("budget:overview")
     return _overview(request, budget, form, status=400)
+
+
+# ------------------------------------------------------------- the budget's set-up
+
+SETTINGS_PARTS = ("budget", "participation", "cost", "fee")
+
+
+def _settings_forms(budget: ConsortiumBudget | None, bound: tuple[str, Any] | None = None):
+    """The set-up page's forms, the one named in ``bound`` filled with what was sent."""
+    part, data = bound or ("", None)
+    forms: dict[str, Any] = {
+        "budget": BudgetForm(
+            data if part == "budget" else None,
+            initial=BudgetForm.initial_for(budget) if budget else {"is_public": True},
+            prefix="budget",
+        )
+    }
+    if budget is not None:
+        forms["participation"] = ParticipationForm(
+            data if part == "participation" else None,
+            organisations=selectors.city_organisations(),
+            prefix="participation",
+        )
+        forms["cost"] = SharedCostForm(data if part == "cost" else None, prefix="cost")
+        forms["fee"] = RecurringFeeForm(data if part == "fee" else None, prefix="fee")
+    return forms
+
+
+def _save_settings(request: HttpRequest, budget: ConsortiumBudget | None, part: str, form) -> str:
+    """Write one part of the set-up; returns what to tell the coordinator."""
+    actor = request.user
+    if part == "budget":
+        if budget is None:
+            services.budget_create(actor=actor, **form.service_data())
+            return _("The budget was recorded.")
+        services.budget_update(actor=actor, budget=budget, **form.service_data())
+        return _("The budget was saved.")
+    if budget is None:  # the other parts are offered once the budget exists
+        raise Http404
+    data = form.cleaned_data
+    if part == "participation":
+        services.participation_add(actor=actor, budget=budget, **form.service_data())
+        return _("The city's participation was saved.")
+    if part == "cost":
+        services.shared_cost_add(
+            actor=actor,
+            budget=budget,
+            name=data["name"],
+            amount_cents=money.cents(data["amount"]),
+            incurred_on=data["incurred_on"],
+        )
+        return _("The one-off cost was added.")
+    services.recurring_fee_add(
+        actor=actor, budget=budget, name=data["name"], amount_cents=money.cents(data["amount"])
+    )
+    return _("The fee was added.")
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def budget_settings(request: HttpRequest) -> HttpResponse:
+    """The project coordinator sets the budget up as the municipalities decided it:
+    period, total and funding, the participating cities with their dates and caps,
+    the shared one-off costs and the yearly fees outside the budget."""
+    if not can_manage_budget(request.user):
+        raise PermissionDenied
+    budget = selectors.budget_current()
+    status = 200
+    forms = _settings_forms(budget)
+    if request.method == "POST":
+        part = request.POST.get("part", "")
+        if part not in SETTINGS_PARTS or (budget is None and part != "budget"):
+            part = "budget"
+        forms = _settings_forms(budget, (part, request.POST))
+        form = forms[part]
+        if form.is_valid():
+            try:
+                message = _save_settings(request, budget, part, form)
+            except ValidationError as error:
+                _save_errors(form, error)
+            else:
+                messages.success(request, message)
+                return redirect("budget:settings")
+        status = 400
+    return render(
+        request,
+        "budget/settings.html",
+        {
+            "budget": budget,
+            "forms": forms,
+            "participations": selectors.participation_list(budget) if budget else [],
+        },
+        status=status,
+    )
 
 
 # ------------------------------------------------------------- costs per need

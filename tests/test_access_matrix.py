@@ -274,6 +274,11 @@ MATRIX = {
         members(200),
         members(405),
     ),
+    "budget:settings": (
+        lambda w: with_budget(w, "/budget/settings/"),
+        members(403),
+        members(403),
+    ),
     "budget:payment_create": (
         lambda w: with_budget(w, "/budget/payments/"),
         members(405),
