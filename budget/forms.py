@@ -17,6 +17,7 @@ from budget.models import (
     ConsortiumBudget,
     CostKind,
     NeedCost,
+    Participation,
     Payer,
     ProcurementPlan,
     SplitMethod,
@@ -234,7 +235,8 @@ class ReportReturnForm(forms.Form):
 
 # ------------------------------------------------------------- the budget's set-up
 
-_DATE = forms.DateInput(attrs={"type": "date"})
+# A date picker reads and writes ISO dates, whatever the page's language.
+_DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 def _cents(value: Decimal | None) -> int | None:
@@ -270,7 +272,7 @@ class BudgetForm(forms.Form):
             "starts_on": budget.starts_on,
             "ends_on": budget.ends_on,
             "total": money.euros(budget.total_cents),
-            "external_percent": budget.external_share * 100,
+            "external_percent": (budget.external_share * 100).quantize(Decimal("0.01")),
             "funder": budget.funder,
             "method": budget.method,
             "yearly_cap": None
@@ -321,6 +323,20 @@ class ParticipationForm(forms.Form):
         if joined and left and left < joined:
             self.add_error("left_on", _("A city cannot leave before it joins."))
         return data
+
+    @classmethod
+    def initial_for(cls, participation: Participation) -> dict[str, object]:
+        def euros(value: int | None) -> Decimal | None:
+            return None if value is None else money.euros(value)
+
+        return {
+            "organisation": participation.organisation_id,
+            "joined_on": participation.joined_on,
+            "left_on": participation.left_on,
+            "yearly_cap": euros(participation.yearly_cap_cents),
+            "project_cap": euros(participation.project_cap_cents),
+            "one_off_cap": euros(participation.one_off_cap_cents),
+        }
 
     def service_data(self) -> dict[str, object]:
         data = self.cleaned_data

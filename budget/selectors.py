@@ -174,6 +174,12 @@ def participation_list(budget: ConsortiumBudget) -> list[Participation]:
     return list(budget.participations.select_related("organisation").order_by("joined_on", "pk"))
 
 
+def participation_get(budget: ConsortiumBudget, slug: str) -> Participation | None:
+    return (
+        budget.participations.select_related("organisation").filter(organisation__slug=slug).first()
+    )
+
+
 def city_organisations() -> QuerySet[Organisation]:
     """The municipalities that may take part in the budget."""
     return Organisation.objects.filter(kind=Organisation.Kind.CITY).order_by("name_fi")

@@ -126,8 +126,14 @@ def payment_create(request: HttpRequest) -> HttpResponse:
 SETTINGS_PARTS = ("budget", "participation", "cost", "fee")
 
 
-def _settings_forms(budget: ConsortiumBudget | None, bound: tuple[str, Any] | None = None):
-    """The set-up page's forms, the one named in ``bound`` filled with what was sent."""
+def _settings_forms(
+    budget: ConsortiumBudget | None,
+    bound: tuple[str, Any] | None = None,
+    city: str = "",
+):
+    """The set-up page's forms, the one named in ``bound`` filled with what was sent;
+    the participation form holds ``city``'s dates and caps when one is chosen, so
+    that changing one of them keeps the others."""
     part, data = bound or ("", None)
     forms: dict[str, Any] = {
         "budget": BudgetForm(
@@ -137,8 +143,10 @@ def _settings_forms(budget: ConsortiumBudget | None, bound: tuple[str, Any] | No
         )
     }
     if budget is not None:
+        chosen = selectors.participation_get(budget, city) if city else None
         forms["participation"] = ParticipationForm(
             data if part == "participation" else None,
+            initial=ParticipationForm.initial_for(chosen) if chosen else None,
             organisations=selectors.city_organisations(),
             prefix="participation",
         )
@@ -187,7 +195,7 @@ def budget_settings(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied
     budget = selectors.budget_current()
     status = 200
-    forms = _settings_forms(budget)
+    forms = _settings_forms(budget, city=request.GET.get("city", "")[:100])
     if request.method == "POST":
         part = request.POST.get("part", "")
         if part not in SETTINGS_PARTS or (budget is None and part != "budget"):

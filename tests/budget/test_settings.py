@@ -166,3 +166,14 @@ def test_only_the_coordinator_sets_the_budget_up(client, consortium, role):  # n
     assert ConsortiumBudget.objects.get().total_cents == cents(300_000)
     client.force_login(consortium["coordinator"])
     assert 'href="/budget/settings/"' in client.get("/budget/").content.decode()
+
+
+def test_changing_one_of_a_citys_figures_keeps_the_others(client, consortium):  # noqa: F811
+    """The form opens with the city's dates and caps, so that setting a leave date
+    does not clear its caps; the date pickers hold ISO dates in any language."""
+    client.force_login(consortium["coordinator"])
+    page = client.get(f"{URL}?city=pori").content.decode()
+    assert 'href="?city=pori#participation-form-heading"' in page
+    assert 'name="participation-joined_on" value="2026-08-01"' in page
+    assert 'name="budget-starts_on" value="2026-08-01"' in page
+    assert 'name="participation-one_off_cap" value="1000.00"' in page
