@@ -32,9 +32,9 @@ VARIANTS = (
 # reply request. At N=100 the floor's few milliseconds are smaller than the
 # request's own work, so there the last viewer is judged in milliseconds.
 LAST_VIEWER_MS = {100: 100.0}
-LAST_VIEWER_RATIO = {500: 4.0, 1000: 3.5}
+LAST_VIEWER_RATIO = {500: 5.0, 1000: 4.0}
 CPU_RATIO = 10.0
-CPU_JUDGED = (500, 1000)
+CPU_JUDGED = (1000,)
 
 
 class NotRun(Exception):
