@@ -24,6 +24,7 @@ from budget.models import (
     YearlyReport,
 )
 from budget.procurement import ContractType
+from frontend.widgets import date_picker
 
 
 class EuroField(forms.DecimalField):
@@ -76,7 +77,7 @@ class PaymentForm(forms.Form):
     )
     year = forms.TypedChoiceField(label=_("Budget year"), coerce=int)
     amount = _euros(_("Amount (€)"), least="0.01")
-    paid_on = forms.DateField(label=_("Paid on"), widget=forms.DateInput(attrs={"type": "date"}))
+    paid_on = forms.DateField(label=_("Paid on"), widget=date_picker())
     reference = forms.CharField(label=_("Reference"), max_length=120, required=False)
 
     def __init__(self, *args, organisations: QuerySet[Organisation], years: list[int], **kwargs):
@@ -133,17 +134,17 @@ class ProcurementPlanForm(forms.Form):
     market_survey_by = forms.DateField(
         label=_("Market survey by"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=date_picker(),
     )
     notice_by = forms.DateField(
         label=_("Contract notice published by"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=date_picker(),
     )
     contract_by = forms.DateField(
         label=_("Contract signed by"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=date_picker(),
     )
     notes = forms.CharField(
         label=_("Notes"), required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 4})
@@ -235,8 +236,7 @@ class ReportReturnForm(forms.Form):
 
 # ------------------------------------------------------------- the budget's set-up
 
-# A date picker reads and writes ISO dates, whatever the page's language.
-_DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+_DATE = date_picker()
 
 
 def _cents(value: Decimal | None) -> int | None:

@@ -8,6 +8,7 @@ from forum.models import Poll, Publicity, ReactionKind, TrackingLevel
 from forum.services import MAX_POST_LENGTH
 from forum.services.attachments import MAX_ATTACHMENTS
 from frontend.forms import MAX_ID, IdMultipleChoiceField
+from frontend.widgets import datetime_picker
 
 
 class AudienceFields(forms.Form):
@@ -187,13 +188,13 @@ class PollForm(forms.Form):
     opens_at = forms.DateTimeField(
         label=_("Opens"),
         required=False,
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        widget=datetime_picker(),
         help_text=_("Empty: at once."),
     )
     closes_at = forms.DateTimeField(
         label=_("Closes"),
         required=False,
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        widget=datetime_picker(),
         help_text=_("Empty: open until further notice."),
     )
 

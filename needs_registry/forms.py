@@ -4,6 +4,7 @@ from django.utils.translation import pgettext_lazy
 
 from forum.models import Domain
 from frontend.forms import MAX_ID, IdMultipleChoiceField
+from frontend.widgets import datetime_picker
 from needs_registry.models import CityPosition, CostSplit, Need, Status, Urgency
 from needs_registry.services import NEED_FIELDS
 
@@ -114,12 +115,8 @@ class RoundForm(forms.Form):
     points_per_city = forms.IntegerField(
         label=_("Points per city"), min_value=1, max_value=10000, initial=100
     )
-    opens_at = forms.DateTimeField(
-        label=_("Opens"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
-    )
-    closes_at = forms.DateTimeField(
-        label=_("Closes"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
-    )
+    opens_at = forms.DateTimeField(label=_("Opens"), widget=datetime_picker())
+    closes_at = forms.DateTimeField(label=_("Closes"), widget=datetime_picker())
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

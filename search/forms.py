@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from forum.models import Domain
+from frontend.widgets import date_picker
 from needs_registry.models import Status
 
 
@@ -26,9 +27,5 @@ class SearchForm(forms.Form):
     )
     organisation = forms.CharField(label=_("Organisation"), max_length=50, required=False)
     tag = forms.CharField(label=_("Tag"), max_length=100, required=False)
-    date_from = forms.DateField(
-        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    date_to = forms.DateField(
-        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    date_from = forms.DateField(label=_("From"), required=False, widget=date_picker())
+    date_to = forms.DateField(label=_("To"), required=False, widget=date_picker())

@@ -5,10 +5,11 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from frontend.forms import MAX_ID
+from frontend.widgets import date_picker, datetime_picker
 from needs_registry.models import Status
 from steering.models import AgendaItem, DecisionStance, Publicity, Seat
 
-DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+DATE = date_picker()
 TIME = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
 
 
@@ -187,9 +188,7 @@ class BallotForm(forms.Form):
         min_value=1,
         max_value=MAX_ID,
     )
-    closes_at = forms.DateTimeField(
-        label=_("Voting closes"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
-    )
+    closes_at = forms.DateTimeField(label=_("Voting closes"), widget=datetime_picker())
     publicity = forms.ChoiceField(label=_("Publicity"), choices=Publicity, initial="members")
     deputies_may_vote = forms.BooleanField(
         label=_("Deputies may vote for their city"), required=False, initial=True

@@ -5,6 +5,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -167,6 +168,11 @@ def test_the_plan_decides_the_route_on_the_need_page(world, client):
         f"/budget/needs/{world['need'].pk}/procurement/"
         in client.get(world["need"].get_absolute_url()).content.decode()
     )
+    # The edit form's date picker holds the date (an ISO value, in any language),
+    # so saving it again keeps it.
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "fi"
+    form = client.get(f"/budget/needs/{world['need'].pk}/procurement/").content.decode()
+    assert 'type="date" name="notice_by" value="2027-03-01"' in form
 
 
 def test_a_plan_out_of_order_is_refused_and_nothing_is_written(world):

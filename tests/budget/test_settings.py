@@ -6,6 +6,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from django.conf import settings
 
 from accounts.models import AuditEntry, Organisation, Role
 from budget.models import ConsortiumBudget, Participation, RecurringFee, SharedCost
@@ -172,8 +173,9 @@ def test_changing_one_of_a_citys_figures_keeps_the_others(client, consortium):  
     """The form opens with the city's dates and caps, so that setting a leave date
     does not clear its caps; the date pickers hold ISO dates in any language."""
     client.force_login(consortium["coordinator"])
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "fi"
     page = client.get(f"{URL}?city=pori").content.decode()
     assert 'href="?city=pori#participation-form-heading"' in page
     assert 'name="participation-joined_on" value="2026-08-01"' in page
     assert 'name="budget-starts_on" value="2026-08-01"' in page
-    assert 'name="participation-one_off_cap" value="1000.00"' in page
+    assert 'name="participation-one_off_cap" value="1000,00"' in page
