@@ -79,6 +79,9 @@ def bench_pages(world):
         ("minimal view /healthz (one SELECT 1)", "/healthz"),
         ("thread page, 1,000 posts", f"/forum/t/{thread.pk}/?page={last_page}"),
         ("thread list, 10,000 threads", "/forum/c/ict/?page=100"),
+        # What each live viewer's page asks for once per new post (forum:thread_fragments):
+        # the post rendered for that viewer. A post to a thread with V viewers costs V of these.
+        ("live update, one new post for one viewer", f"/forum/t/{thread.pk}/fragments/?after=999"),
     ]
     cookie = client.cookies["sessionid"].value
     with serve(2, {}) as (_servers, ports):
