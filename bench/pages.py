@@ -45,6 +45,13 @@ def bench_pages(world):
             f"  thread page, {size} posts: {queries} queries, p50 {pct(times, 50):.1f} ms, "
             f"p99 {pct(times, 99):.1f} ms ({pct(times, 50) / pct(minimal, 50):.1f}× minimal)"
         )
+    in_process = pct(times, 50) / pct(minimal, 50)
+    verdict(
+        "in-process, the thread page (50 posts shown, 1,000 in the thread) within 4× the "
+        "minimal view's time",
+        in_process <= 4,
+        f"{in_process:.1f}×",
+    )
     verdict(
         "thread page query count constant 10 → 1,000 posts",
         counts[10] == counts[1000],
@@ -109,14 +116,42 @@ def bench_pages(world):
                     f"{concurrency} keep-alive connections, {SECONDS} s (at most {MOST:,} "
                     "requests) per page:"
                 )
-                load(
+                served = load(
                     f"http://127.0.0.1:{port}",
                     [*pages, ("static file, site.css (nginx alone)", static)],
                     cookie,
                     concurrency,
                     f"through nginx, {concurrency} connections,",
                 )
+                if concurrency == 8:
+                    judge_served(served, pages)
     return counts
+
+
+def judge_served(served: dict, pages) -> None:
+    """The targets for pages through the topology at 8 connections, against the
+    minimal view served the same way in the same run."""
+    minimal, thread, threads = (served.get(label) for label, _path in pages[:3])
+    if not (minimal and thread and threads):
+        verdict("served pages against the minimal view", False, "a page was not measured")
+        return
+    for label, result, share in (
+        ("thread page, 1,000 posts", thread, 0.3),
+        ("thread list, 10,000 threads", threads, 0.4),
+    ):
+        ratio = result["rate"] / minimal["rate"]
+        verdict(
+            f"through nginx at 8 connections, the {label} at least {share}× the minimal "
+            "view's throughput",
+            ratio >= share,
+            f"{ratio:.2f}× ({result['rate']:.0f} against {minimal['rate']:.0f} requests/s)",
+        )
+    p99 = thread["p99"] / minimal["p99"]
+    verdict(
+        "through nginx at 8 connections, the thread page's p99 within 3× the minimal view's",
+        p99 <= 3,
+        f"{p99:.1f}× ({thread['p99']:.0f} against {minimal['p99']:.0f} ms)",
+    )
 
 
 def fragment_cache_effect(client: Client, url: str, runs: int) -> tuple[list[float], list[float]]:
@@ -139,9 +174,11 @@ def fragment_cache_effect(client: Client, url: str, runs: int) -> tuple[list[flo
     return cold, warm
 
 
-def load(site: str, pages, cookie: str, concurrency: int, how: str) -> None:
-    """Each page in turn under ``concurrency`` connections; every answer must be 200."""
+def load(site: str, pages, cookie: str, concurrency: int, how: str) -> dict:
+    """Each page in turn under ``concurrency`` connections; every answer must be 200.
+    Returns each page's result (with its ``rate``) by label."""
     minimal_rate = None
+    served = {}
     for label, path in pages:
         settings = [str(concurrency), str(SECONDS), str(MOST)]
         loader = start(["-m", "bench.load_client", site + path, cookie, *settings])
@@ -154,6 +191,7 @@ def load(site: str, pages, cookie: str, concurrency: int, how: str) -> None:
                 loader.wait()
         result = json.loads(out)
         rate = result["requests"] / result["seconds"]
+        served[label] = {**result, "rate": rate}
         minimal_rate = minimal_rate or rate
         ratio = f"{rate / minimal_rate:.2f}× minimal" if minimal_rate else "nothing to compare"
         say(
@@ -167,3 +205,4 @@ def load(site: str, pages, cookie: str, concurrency: int, how: str) -> None:
             f"{result['errors']} errors in {result['requests']:,} answered requests "
             f"(statuses {result['statuses']}){'; ' + failures if failures else ''}",
         )
+    return served

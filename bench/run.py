@@ -91,9 +91,10 @@ def machine() -> str:
         f"{name} {version(name)}"
         for name in ("Django", "channels", "daphne", "channels-redis", "Twisted", "websockets")
     )
+    load = ", ".join(f"{figure:.2f}" for figure in os.getloadavg())
     return (
         f"Machine: {platform.node()}, {os.cpu_count()} cores ({cpu}), {memory} GiB, "
-        f"{platform.system()} {platform.release()}\n"
+        f"{platform.system()} {platform.release()}; load average at the start {load}\n"
         f"Python {platform.python_version()}; {packages}\n"
         f"{database}; {redis_version}"
     )
@@ -118,7 +119,11 @@ def main():
         if not chosen:  # keep what was measured, even if a later section is cut short
             RESULTS.write_text("\n".join(lines) + "\n", encoding="utf-8")
     passed = sum(1 for _name, ok in verdicts if ok)
-    say(f"\n{passed} of {len(verdicts)} targets met; {time.time() - started:.0f} s")
+    load = ", ".join(f"{figure:.2f}" for figure in os.getloadavg())
+    say(
+        f"\n{passed} of {len(verdicts)} targets met; {time.time() - started:.0f} s; "
+        f"load average at the end {load}"
+    )
     if not chosen:
         RESULTS.write_text("\n".join(lines) + "\n", encoding="utf-8")
 

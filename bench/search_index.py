@@ -166,13 +166,15 @@ def bench_search(world):
                 _wrong[label].add(f"'{query}' {found} found, {min(wanted, _cap)} expected")
             return wanted
 
-        times = []
+        times, floor = [], []
         for _round in range(rounds):
             for query in QUERIES:
                 began = time.perf_counter()
                 results = run(backend, access[viewer], query)
                 times.append((time.perf_counter() - began) * 1000)
                 check(query, viewer, "outsider", None, results.total)
+                if exact:
+                    floor.append(bare_query_ms(query))
         leaked = present = 0
         beyond: list[str] = []  # queries that found more than the outsider may see
         inside_totals = []
@@ -205,6 +207,17 @@ def bench_search(world):
             or f"{len(QUERIES)} queries, every total as expected",
         )
         say(f"  {name}: query p50 {pct(times, 50):.1f} ms, p99 {pct(times, 99):.1f} ms")
+        if floor:
+            ratio = pct(times, 50) / pct(floor, 50)
+            say(
+                f"  floor, a bare SQL full-text query for the same words over the same "
+                f"documents (first page, no access rule): p50 {pct(floor, 50):.1f} ms"
+            )
+            verdict(
+                f"{name}: query p50 within 2× the bare SQL query's, finding what it should",
+                ratio <= 2 and not problems,
+                f"{ratio:.1f}× ({pct(times, 50):.1f} ms against {pct(floor, 50):.1f} ms)",
+            )
         verdict(
             f"{name} search well under a second p99, every query finding what it should",
             pct(times, 99) < 1000 and not problems,
@@ -222,6 +235,49 @@ def bench_search(world):
             f"{min(inside_totals)} to {max(inside_totals)} found per query in the category, "
             f"which holds {RESTRICTED_POSTS} planted; {present} on the first pages",
         )
+
+
+def bare_query_ms(query: str) -> float:
+    """The floor: the database's own full-text match for the query's words, with the
+    backend's stems and ranking, the first page only, counting the matches, without
+    the access rule or anything the platform adds."""
+    from search.text import query_terms
+
+    groups = query_terms(query)
+    began = time.perf_counter()
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            expression = " AND ".join(
+                "(" + " OR ".join(f'"{stem}"*' for stem in group) + ")" for group in groups
+            )
+            cursor.execute(
+                "SELECT rowid FROM search_fts WHERE search_fts MATCH %s "
+                "ORDER BY bm25(search_fts) LIMIT 20",
+                [expression],
+            )
+            cursor.fetchall()
+            cursor.execute(
+                "SELECT count(*) FROM (SELECT 1 FROM search_fts WHERE search_fts MATCH %s "
+                "LIMIT 1000)",
+                [expression],
+            )
+        else:
+            expression = " & ".join(
+                "(" + " | ".join(f"{stem}:*" for stem in group) + ")" for group in groups
+            )
+            cursor.execute(
+                "SELECT id FROM search_searchdocument WHERE vector @@ to_tsquery('simple', %s) "
+                "ORDER BY ts_rank(vector, to_tsquery('simple', %s)) DESC LIMIT 20",
+                [expression, expression],
+            )
+            cursor.fetchall()
+            cursor.execute(
+                "SELECT count(*) FROM (SELECT 1 FROM search_searchdocument "
+                "WHERE vector @@ to_tsquery('simple', %s) LIMIT 1000) AS found",
+                [expression],
+            )
+        cursor.fetchall()
+    return (time.perf_counter() - began) * 1000
 
 
 def hit_in(hit, posts: set[int]) -> bool:
