@@ -200,18 +200,14 @@ REACTORS_NAMED = 10  # names in a reaction's "who reacted"; the rest are counted
 
 def _posts_shown() -> QuerySet[Post]:
     """Posts with everything the post partial shows, in a constant number of queries."""
-    return (
-        Post.objects.select_related(
-            "author", "author__organisation", "organisation", "reply_to", "reply_to__author"
-        )
-        .prefetch_related(
-            "attachments",
-            Prefetch(
-                "reactions",
-                queryset=Reaction.objects.select_related("user").order_by("created_at", "pk"),
-            ),
-        )
-        .annotate(revision_count=Count("revisions"))
+    return Post.objects.select_related(
+        "author", "author__organisation", "organisation", "reply_to", "reply_to__author"
+    ).prefetch_related(
+        "attachments",
+        Prefetch(
+            "reactions",
+            queryset=Reaction.objects.select_related("user").order_by("created_at", "pk"),
+        ),
     )
 
 

@@ -277,8 +277,6 @@ def post_edit(*, actor: User, post: Post, body: str) -> Post:
     post.edited_at = timezone.now()
     post.save(update_fields=["body", "html", "edited_at"])
     post.thread = thread
-    # The page's partial shows the count the thread selector annotates.
-    post.revision_count = post.revisions.count()  # type: ignore[attr-defined]
     if post.is_hidden:
         # Its author may still edit a hidden post; the log keeps only its tombstone.
         events.post_gone(thread, events.POST_EDITED, post)
