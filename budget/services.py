@@ -160,8 +160,19 @@ def participation_add(
 def shared_cost_add(
     *, actor: User, budget: ConsortiumBudget, name: str, amount_cents: int, incurred_on: date
 ) -> SharedCost:
-    """A one-off cost the participants split (the funding application)."""
+    """A one-off cost the participants split (the funding application), in one of
+    the project's budget years: a cost outside them would fall on nobody."""
     _check(actor)
+    if incurred_on.year not in budget.years:
+        raise ValidationError(
+            {
+                "incurred_on": _(
+                    "A one-off cost is shared in one of the project's budget years, "
+                    "%(first)s–%(last)s."
+                )
+                % {"first": budget.years[0], "last": budget.years[-1]}
+            }
+        )
     cost = SharedCost(budget=budget, name=name, amount_cents=amount_cents, incurred_on=incurred_on)
     cost.full_clean()
     cost.save()

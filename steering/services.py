@@ -387,6 +387,8 @@ def minutes_approve(*, actor: User, minutes: Minutes, at_meeting: Meeting) -> Mi
         raise ValidationError(_("These minutes are already approved."))
     if at_meeting.held_on <= minutes.meeting.held_on:
         raise ValidationError(_("Minutes are approved at a later meeting."))
+    if at_meeting.held_on > timezone.localdate():
+        raise ValidationError(_("Minutes are approved at a meeting that has been held."))
     minutes.approved_at = timezone.now()
     minutes.approved_at_meeting = at_meeting
     minutes.approved_by = actor

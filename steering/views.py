@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -167,7 +168,11 @@ def _meeting_page(request: HttpRequest, meeting: Meeting, status: int = 200, **f
     rows = selectors.roster(meeting.held_on) if manages else []
     attendance = selectors.attendance(meeting=meeting)
     later_meetings = (
-        list(Meeting.objects.filter(held_on__gt=meeting.held_on).order_by("held_on"))
+        list(
+            Meeting.objects.filter(
+                held_on__gt=meeting.held_on, held_on__lte=timezone.localdate()
+            ).order_by("held_on")
+        )
         if steers and minutes and not minutes.is_approved
         else []
     )
@@ -440,7 +445,9 @@ def minutes_approve(request: HttpRequest, pk: int) -> HttpResponse:
     minutes = selectors.minutes_for(viewer=request.user, meeting=meeting)
     if minutes is None:
         raise Http404
-    later = list(Meeting.objects.filter(held_on__gt=meeting.held_on))
+    later = list(
+        Meeting.objects.filter(held_on__gt=meeting.held_on, held_on__lte=timezone.localdate())
+    )
     form = MinutesApproveForm(request.POST, prefix="approve", meetings=later)
     if form.is_valid():
         at_meeting = next(m for m in later if m.pk == form.cleaned_data["at_meeting"])

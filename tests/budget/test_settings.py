@@ -179,3 +179,21 @@ def test_changing_one_of_a_citys_figures_keeps_the_others(client, consortium):  
     assert 'name="participation-joined_on" value="2026-08-01"' in page
     assert 'name="budget-starts_on" value="2026-08-01"' in page
     assert 'name="participation-one_off_cap" value="1000,00"' in page
+
+
+def test_a_one_off_cost_outside_the_projects_years_is_refused(client, consortium):  # noqa: F811
+    client.force_login(consortium["coordinator"])
+    response = client.post(
+        URL,
+        {
+            "part": "cost",
+            "cost-name": "Saavutettavuusauditointi",
+            "cost-amount": "12 500,50",
+            "cost-incurred_on": "2031-03-01",
+        },
+    )
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "shared in one of the project&#x27;s budget years, 2026–2029" in page
+    assert 'value="Saavutettavuusauditointi"' in page
+    assert not SharedCost.objects.filter(name="Saavutettavuusauditointi").exists()

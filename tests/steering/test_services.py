@@ -166,7 +166,9 @@ def test_a_meeting_from_agenda_to_approved_minutes(group, django_capture_on_comm
         actor=people["pori_lead"], need=need, to_status="submitted"
     )
     first = services.meeting_create(
-        actor=people["coordinator"], title="1/2026", held_on=timezone.localdate()
+        actor=people["coordinator"],
+        title="1/2026",
+        held_on=timezone.localdate() - timedelta(days=30),
     )
     item = services.agenda_item_add(
         actor=people["coordinator"], meeting=first, kind="need", need=need
@@ -232,8 +234,15 @@ def test_a_meeting_from_agenda_to_approved_minutes(group, django_capture_on_comm
     second = services.meeting_create(
         actor=people["coordinator"],
         title="2/2026",
+        held_on=timezone.localdate(),
+    )
+    upcoming = services.meeting_create(
+        actor=people["coordinator"],
+        title="3/2026",
         held_on=timezone.localdate() + timedelta(days=30),
     )
+    with pytest.raises(ValidationError, match="has been held"):
+        services.minutes_approve(actor=chair, minutes=minutes, at_meeting=upcoming)
     with pytest.raises(PermissionDenied):
         services.minutes_approve(actor=people["coordinator"], minutes=minutes, at_meeting=second)
     with pytest.raises(ValidationError):
