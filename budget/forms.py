@@ -359,3 +359,14 @@ class SharedCostForm(forms.Form):
 class RecurringFeeForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=200)
     amount = _euros(_("Amount a year per city (€)"), least="0.01")
+
+
+class BudgetYearForm(forms.Form):
+    """The own share a budget year carries; empty: by its project months."""
+
+    year = forms.TypedChoiceField(label=_("Budget year"), coerce=int)
+    amount = _euros(_("Own share of the year (€)"), required=False)
+
+    def __init__(self, *args, years: list[int], **kwargs):
+        super().__init__(*args, **kwargs)
+        cast(forms.TypedChoiceField, self.fields["year"]).choices = [(y, str(y)) for y in years]

@@ -23,7 +23,16 @@ from budget.models import (
     YearlyReport,
 )
 from budget.procurement import ContractType, ProcurementRoute, route_for
-from budget.shares import OneOffCost, Participant, Plan, Result, WhatIf, compute, what_if
+from budget.shares import (
+    OneOffCost,
+    Participant,
+    Plan,
+    Result,
+    WhatIf,
+    compute,
+    what_if,
+    year_amounts,
+)
 from needs_registry.models import Commitment, CostSplit, Need, Status
 
 
@@ -122,6 +131,33 @@ class Overview:
     @property
     def external(self) -> int:
         return self.budget.total_cents - self.own_share
+
+    @property
+    def years(self) -> list[YearAmount]:
+        """The own share each budget year carries: named by the coordinator, or
+        spread over the years by project months."""
+        plan = self.result.plan
+        return [
+            YearAmount(year, amount, year in plan.year_amounts)
+            for year, amount in year_amounts(plan).items()
+        ]
+
+    @property
+    def allocated(self) -> int:
+        return sum(year.amount for year in self.years)
+
+    @property
+    def unallocated(self) -> int:
+        """The own share no budget year carries (negative when the years carry more):
+        the years' named amounts no longer add up to the budget's total."""
+        return self.own_share - self.allocated
+
+
+@dataclasses.dataclass
+class YearAmount:
+    year: int
+    amount: int  # cents
+    named: bool
 
 
 def paid_by_city_year(budget: ConsortiumBudget) -> dict[tuple[int, int], int]:

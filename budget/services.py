@@ -118,6 +118,19 @@ def budget_year_set(*, actor: User, budget: ConsortiumBudget, year: int, cents: 
 
 
 @transaction.atomic
+def budget_year_clear(*, actor: User, budget: ConsortiumBudget, year: int) -> None:
+    """Let a budget year carry the own share by its project months again."""
+    _check(actor)
+    BudgetYear.objects.filter(budget=budget, year=year).delete()
+    audit_record(
+        action="budget.year",
+        actor=actor,
+        target=f"budget:{budget.pk}",
+        data={"year": year, "cents": None},
+    )
+
+
+@transaction.atomic
 def participation_add(
     *,
     actor: User,

@@ -13,6 +13,7 @@ from accounts.models import Organisation
 from budget import report_downloads, selectors, services
 from budget.forms import (
     BudgetForm,
+    BudgetYearForm,
     NeedCostForm,
     ParticipationForm,
     PaymentForm,
@@ -123,7 +124,7 @@ def payment_create(request: HttpRequest) -> HttpResponse:
 
 # ------------------------------------------------------------- the budget's set-up
 
-SETTINGS_PARTS = ("budget", "participation", "cost", "fee")
+SETTINGS_PARTS = ("budget", "year", "participation", "cost", "fee")
 
 
 def _settings_forms(
@@ -150,6 +151,9 @@ def _settings_forms(
             organisations=selectors.city_organisations(),
             prefix="participation",
         )
+        forms["year"] = BudgetYearForm(
+            data if part == "year" else None, years=budget.years, prefix="year"
+        )
         forms["cost"] = SharedCostForm(data if part == "cost" else None, prefix="cost")
         forms["fee"] = RecurringFeeForm(data if part == "fee" else None, prefix="fee")
     return forms
@@ -170,6 +174,14 @@ def _save_settings(request: HttpRequest, budget: ConsortiumBudget | None, part: 
     if part == "participation":
         services.participation_add(actor=actor, budget=budget, **form.service_data())
         return _("The city's participation was saved.")
+    if part == "year":
+        if data["amount"] is None:
+            services.budget_year_clear(actor=actor, budget=budget, year=data["year"])
+        else:
+            services.budget_year_set(
+                actor=actor, budget=budget, year=data["year"], cents=money.cents(data["amount"])
+            )
+        return _("The budget year was saved.")
     if part == "cost":
         services.shared_cost_add(
             actor=actor,
@@ -218,6 +230,7 @@ def budget_settings(request: HttpRequest) -> HttpResponse:
             "budget": budget,
             "forms": forms,
             "participations": selectors.participation_list(budget) if budget else [],
+            "overview": selectors.budget_overview(budget) if budget else None,
         },
         status=status,
     )

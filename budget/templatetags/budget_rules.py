@@ -10,3 +10,8 @@ register = template.Library()
 @register.filter
 def may_manage_budget(user) -> bool:
     return can_manage_budget(user)
+
+
+@register.filter
+def negate(value: int) -> int:
+    return -value

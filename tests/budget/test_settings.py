@@ -9,6 +9,7 @@ import pytest
 from django.conf import settings
 
 from accounts.models import AuditEntry, Organisation, Role
+from budget import selectors as budget_selectors
 from budget.models import ConsortiumBudget, Participation, RecurringFee, SharedCost
 from money import cents
 from tests.budget.test_views import consortium  # noqa: F401 (fixture)
@@ -197,3 +198,30 @@ def test_a_one_off_cost_outside_the_projects_years_is_refused(client, consortium
     assert "shared in one of the project&#x27;s budget years, 2026–2029" in page
     assert 'value="Saavutettavuusauditointi"' in page
     assert not SharedCost.objects.filter(name="Saavutettavuusauditointi").exists()
+
+
+def test_a_new_total_with_years_named_is_flagged_until_the_years_are_corrected(
+    client,
+    consortium,  # noqa: F811
+):
+    """2026 carries a named own share; when the total grows the years carry less than
+    the own share, and both pages say how much falls on nobody until the coordinator
+    names the year again or lets it follow its months."""
+    client.force_login(consortium["coordinator"])
+    assert "data-unallocated" not in client.get("/budget/").content.decode()
+    for year in (2027, 2028, 2029):
+        client.post(URL, {"part": "year", "year-year": year, "year-amount": "40,000.00"})
+    page = client.get("/budget/").content.decode()
+    assert "data-unallocated" in page
+    assert "falls on no year and no city" in page
+    overview = budget_selectors.budget_overview(ConsortiumBudget.objects.get())
+    assert overview.unallocated == overview.own_share - overview.allocated > 0
+    for year in (2027, 2028, 2029):  # back to months: every cent carried again
+        response = client.post(URL, {"part": "year", "year-year": year, "year-amount": ""})
+        assert response.status_code == 302
+    assert "data-unallocated" not in client.get(URL).content.decode()
+    overview = budget_selectors.budget_overview(ConsortiumBudget.objects.get())
+    assert overview.allocated == overview.own_share
+    assert sum(city.share for city in overview.cities) + overview.result.shortfall == (
+        overview.own_share + sum(c.amount_cents for c in SharedCost.objects.all())
+    )
