@@ -42,7 +42,10 @@ def can_approve_report(user: User) -> bool:
 
 
 def can_view_report_summary(user: User) -> bool:
-    """The consortium-wide table of reports: the coordinator and the steering group."""
+    """Who is shown the consortium-wide table of reports first: the coordinator and the
+    steering group. An ICT lead is taken to the city's own report instead. The table
+    holds nothing more than the cities' reports, which every member reads, so it is
+    not closed to anyone who may view the budget (``can_view_budget``)."""
     return bool(
         user.is_authenticated
         and user.is_active
