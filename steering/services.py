@@ -448,6 +448,15 @@ def decision_record(
             raise ValidationError(
                 {"stances": _("A dissent is recorded for a city that voted against or abstained.")}
             )
+    present = set(meeting.attendance.values_list("organisation_id", flat=True))
+    if present and any(
+        stance != DecisionStance.Stance.ABSENT and organisation_id not in present
+        for organisation_id, stance in stances.items()
+    ):
+        # Attendance was recorded: a city nobody sat for took no stance.
+        raise ValidationError(
+            {"stances": _("A city that was not represented at the meeting is recorded as absent.")}
+        )
     decision = Decision(
         meeting=meeting,
         item=item,

@@ -350,3 +350,35 @@ def test_a_calendar_address_is_renewed_for_city_members_only(group):
     outsider = UserFactory(organisation=None)  # signed in, of no organisation
     with pytest.raises(PermissionDenied):
         services.calendar_token_renew(actor=outsider)
+
+
+def test_a_city_nobody_sat_for_is_recorded_absent_in_a_decision(group):
+    people, cities = group["people"], group["cities"]
+    meeting = _meeting(group, held_on=timezone.localdate())
+    services.attendance_set(
+        actor=people["coordinator"],
+        meeting=meeting,
+        organisation=cities["pori"],
+        person=people["pori_representative"],
+    )
+    with pytest.raises(ValidationError) as refused:
+        services.decision_record(
+            actor=people["pori_representative"],
+            meeting=meeting,
+            agenda_item="1 §",
+            text="Hyväksytään talousarvio.",
+            stances={cities["pori"].pk: "for", cities["kajaani"].pk: "for"},
+        )
+    assert "stances" in refused.value.message_dict
+    assert not meeting.decisions.exists()
+    decision = services.decision_record(
+        actor=people["pori_representative"],
+        meeting=meeting,
+        agenda_item="1 §",
+        text="Hyväksytään talousarvio.",
+        stances={cities["pori"].pk: "for", cities["kajaani"].pk: "absent"},
+    )
+    assert {s.organisation_id: s.stance for s in decision.stances.all()} == {
+        cities["pori"].pk: "for",
+        cities["kajaani"].pk: "absent",
+    }
