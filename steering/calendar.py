@@ -57,6 +57,8 @@ def invitation(meeting: Meeting, items, *, base_url: str) -> bytes:
     """One meeting as an invitation (METHOD:PUBLISH, so any calendar can import it)."""
     calendar = _calendar(meeting.title, "PUBLISH")
     calendar.add_component(_event(meeting, items, base_url=base_url, method_request=True))
+    # RFC 5545 asks for a VTIMEZONE for every TZID the events name.
+    calendar.add_missing_timezones()
     return calendar.to_ical()
 
 
@@ -68,6 +70,7 @@ def feed(meetings, *, name: str, base_url: str) -> bytes:
         calendar.add_component(
             _event(meeting, meeting.readable_items, base_url=base_url, method_request=False)
         )
+    calendar.add_missing_timezones()
     return calendar.to_ical()
 
 

@@ -51,6 +51,9 @@ def test_the_invitation_is_an_icalendar_event_at_the_meetings_time_and_place(gro
     start = event.decoded("dtstart")
     assert (start.date(), start.hour, event.decoded("dtend").hour) == (meeting.held_on, 13, 15)
     assert "Tarjousvertailu" in str(event["description"])  # the steering group sees it all
+    # The time zone the start names is described in the file itself (RFC 5545).
+    (zone,) = Calendar.from_ical(response.content).walk("VTIMEZONE")
+    assert str(zone["tzid"]) == str(event["dtstart"].params["TZID"]) == "Europe/Helsinki"
     sequence = int(event["sequence"])
     services.meeting_update(
         actor=group["people"]["coordinator"],
