@@ -132,7 +132,7 @@ class DecisionForm(forms.Form):
         self.cities = list(cities)
         for city in self.cities:
             self.fields[f"stance_{city.pk}"] = forms.ChoiceField(
-                label=city.name,
+                label=_("Stance of %(city)s") % {"city": city.name},
                 required=False,
                 choices=[("", "–"), *DecisionStance.Stance.choices],
             )
