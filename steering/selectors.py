@@ -170,6 +170,16 @@ def minutes_for(*, viewer: User, meeting: Meeting) -> Minutes | None:
     return minutes if permissions.can_read_minutes(viewer, minutes) else None
 
 
+def meetings_to_approve_at(*, meeting: Meeting) -> list[Meeting]:
+    """The meetings that may approve ``meeting``'s minutes: later ones already held
+    (``steering.services.minutes_approve`` holds the same rule)."""
+    return list(
+        Meeting.objects.filter(
+            held_on__gt=meeting.held_on, held_on__lte=timezone.localdate()
+        ).order_by("held_on")
+    )
+
+
 def minutes_awaiting_approval(*, before: Meeting) -> list[Minutes]:
     """Minutes of earlier meetings that no meeting has approved yet."""
     return list(

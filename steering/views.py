@@ -11,7 +11,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -168,11 +167,7 @@ def _meeting_page(request: HttpRequest, meeting: Meeting, status: int = 200, **f
     rows = selectors.roster(meeting.held_on) if manages else []
     attendance = selectors.attendance(meeting=meeting)
     later_meetings = (
-        list(
-            Meeting.objects.filter(
-                held_on__gt=meeting.held_on, held_on__lte=timezone.localdate()
-            ).order_by("held_on")
-        )
+        selectors.meetings_to_approve_at(meeting=meeting)
         if steers and minutes and not minutes.is_approved
         else []
     )
@@ -445,9 +440,7 @@ def minutes_approve(request: HttpRequest, pk: int) -> HttpResponse:
     minutes = selectors.minutes_for(viewer=request.user, meeting=meeting)
     if minutes is None:
         raise Http404
-    later = list(
-        Meeting.objects.filter(held_on__gt=meeting.held_on, held_on__lte=timezone.localdate())
-    )
+    later = selectors.meetings_to_approve_at(meeting=meeting)
     form = MinutesApproveForm(request.POST, prefix="approve", meetings=later)
     if form.is_valid():
         at_meeting = next(m for m in later if m.pk == form.cleaned_data["at_meeting"])
