@@ -207,8 +207,9 @@ def budget_settings(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied
     budget = selectors.budget_current()
     status = 200
-    forms = _settings_forms(budget, city=request.GET.get("city", "")[:100])
-    if request.method == "POST":
+    if request.method != "POST":
+        forms = _settings_forms(budget, city=request.GET.get("city", "")[:100])
+    else:
         part = request.POST.get("part", "")
         if part not in SETTINGS_PARTS or (budget is None and part != "budget"):
             part = "budget"
