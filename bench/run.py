@@ -17,16 +17,18 @@ RESULTS = BASE_DIR / "bench" / "RESULTS.md"
 
 
 def _bench_database() -> str:
+    # BENCH_DATABASE names the throwaway database, so that two checkouts can measure at once.
+    name = os.environ.get("BENCH_DATABASE", "opencities_bench")
     url = os.environ.get("DATABASE_URL", "")
     if url.startswith("postgres"):
         import psycopg
 
         base, _, _name = url.rpartition("/")
         with psycopg.connect(f"{base}/postgres", autocommit=True) as connection:
-            connection.execute("DROP DATABASE IF EXISTS opencities_bench")
-            connection.execute("CREATE DATABASE opencities_bench")
-        return f"{base}/opencities_bench"
-    path = BASE_DIR / "var" / "bench.sqlite3"
+            connection.execute(f'DROP DATABASE IF EXISTS "{name}"')
+            connection.execute(f'CREATE DATABASE "{name}"')
+        return f"{base}/{name}"
+    path = BASE_DIR / "var" / f"{name}.sqlite3"
     for suffix in ("", "-wal", "-shm"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
     return f"sqlite:///{path}"
