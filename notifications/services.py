@@ -1,7 +1,6 @@
 """Writes of notifications: creating them (the one way every app notifies) and marking them read."""
 
 from collections.abc import Iterable
-from functools import partial
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -10,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import NotificationEmail, User
+from config.tasks import enqueue_with_write
 from live.broadcast import broadcast_on_commit, user_group
 from notifications import selectors
 from notifications.kinds import kind_get, target_type_get
@@ -86,12 +86,8 @@ def notify(
             and user.notification_email == NotificationEmail.IMMEDIATE
             and user.email
         ):
-            transaction.on_commit(partial(_enqueue_email, user.pk), robust=True)
+            enqueue_with_write(send_notification_email, user.pk)
     return created
-
-
-def _enqueue_email(user_id: int) -> None:
-    send_notification_email.enqueue(user_id)
 
 
 def _push_count(user: User) -> None:

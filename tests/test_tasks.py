@@ -1,0 +1,56 @@
+"""Background work queued for a write: with the database task backend its row is
+part of the write's transaction, so it exists exactly when the write does."""
+
+import pytest
+from django.db import transaction
+from django.test import override_settings
+from django_tasks_db.models import DBTaskResult
+
+from forum import services
+from tests.factories import CategoryFactory, OrganisationFactory, UserFactory
+
+DATABASE_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+
+@pytest.fixture
+def thread(db):
+    author = UserFactory(organisation=OrganisationFactory(slug="pori"), handle="liisa")
+    with override_settings(
+        TASKS={"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}
+    ):
+        return services.thread_create(
+            actor=author, category=CategoryFactory(slug="ict"), title="GIS", body="first"
+        )
+
+
+def queued(task_path: str) -> list[list]:
+    return [
+        row.args_kwargs["args"]
+        for row in DBTaskResult.objects.filter(task_path=task_path).order_by("enqueued_at")
+    ]
+
+
+@pytest.mark.django_db(transaction=True)
+@override_settings(TASKS=DATABASE_TASKS)
+def test_a_post_commits_with_its_index_task(thread):
+    with transaction.atomic():
+        post = services.post_create(actor=thread.author, thread=thread, body="a reply")
+        # Written in the post's own transaction: no moment when one is kept without the other.
+        assert queued("search.tasks.index_object") == [["post", post.pk]]
+    assert queued("search.tasks.index_object") == [["post", post.pk]]
+
+
+@pytest.mark.django_db(transaction=True)
+@override_settings(TASKS=DATABASE_TASKS)
+def test_a_write_that_rolls_back_leaves_no_task(thread):
+    class Abandoned(Exception):
+        pass
+
+    with pytest.raises(Abandoned), transaction.atomic():
+        services.post_create(actor=thread.author, thread=thread, body="never kept")
+        raise Abandoned
+    assert not thread.posts.filter(body="never kept").exists()
+    assert queued("search.tasks.index_object") == []
+    # The same write kept queues its task.
+    post = services.post_create(actor=thread.author, thread=thread, body="kept")
+    assert queued("search.tasks.index_object") == [["post", post.pk]]
