@@ -14,6 +14,7 @@ from django.db.models import (
     QuerySet,
     Subquery,
     Value,
+    prefetch_related_objects,
 )
 from django.db.models.functions import Coalesce
 from django.http import Http404
@@ -140,9 +141,12 @@ def thread_get_for_viewer(*, viewer: User, pk: int) -> Thread:
 
 def thread_get_for_page(*, viewer: User, pk: int) -> Thread:
     """The thread with everything its page shows; 404 if the viewer may not read it."""
+    # A restricted category's organisations and a confidential thread's audience
+    # are read when the rules ask for them (``Category.restricted_organisation_ids``,
+    # ``Thread.audience_organisation_ids``): most threads need neither query.
     threads = Thread.objects.select_related(
         "category", "author", "organisation", "need", "solution", "solution__author"
-    ).prefetch_related("audience_organisations", "category__read_organisations")
+    )
     return _thread_for_viewer(threads, viewer=viewer, pk=pk)
 
 
@@ -199,26 +203,47 @@ REACTORS_NAMED = 10  # names in a reaction's "who reacted"; the rest are counted
 
 
 def _posts_shown() -> QuerySet[Post]:
-    """Posts with everything the post partial shows, in a constant number of queries."""
+    """Posts with everything the post partial shows but their reactions (see
+    ``_with_reactions``), in a constant number of queries."""
     return Post.objects.select_related(
         "author", "author__organisation", "organisation", "reply_to", "reply_to__author"
-    ).prefetch_related(
-        "attachments",
-        Prefetch(
-            "reactions",
-            queryset=Reaction.objects.select_related("user").order_by("created_at", "pk"),
-        ),
-    )
+    ).prefetch_related("attachments")
+
+
+def _with_reactions(posts: list[Post]) -> list[Post]:
+    """Read the reactions of those ``posts`` that have any, in one query.
+
+    A post's ``reaction_counts`` is written with its reactions (``reaction_toggle``),
+    so a page where nobody reacted asks nothing; the others' reactions come
+    with their people, oldest first, as ``post.reactions.all()``.
+    """
+    reacted = [post for post in posts if post.reaction_counts]
+    if reacted:
+        prefetch_related_objects(
+            reacted,
+            Prefetch(
+                "reactions",
+                queryset=Reaction.objects.select_related("user").order_by("created_at", "pk"),
+            ),
+        )
+    return posts
+
+
+def _reactions_of(post: Post) -> list[Reaction]:
+    """The post's reactions as ``_with_reactions`` read them (none if it read none)."""
+    if "reactions" not in getattr(post, "_prefetched_objects_cache", {}):
+        return []
+    return list(post.reactions.all())
 
 
 def reaction_summary(*, viewer: User, post: Post) -> list[dict[str, Any]]:
     """The post's reactions as the page shows them: emoji, count, who, and the viewer's own.
 
-    Reads the prefetched ``post.reactions``; one entry per kind someone chose,
+    Reads the reactions ``_with_reactions`` read; one entry per kind someone chose,
     in the order of ``ReactionKind``.
     """
     by_kind: dict[str, list[Reaction]] = {}
-    for reaction in post.reactions.all():
+    for reaction in _reactions_of(post):
         by_kind.setdefault(reaction.kind, []).append(reaction)
     summary = []
     for kind, label in ReactionKind.choices:
@@ -242,7 +267,7 @@ def reaction_summary(*, viewer: User, post: Post) -> list[dict[str, Any]]:
 
 def reaction_choices(*, viewer: User, post: Post) -> list[dict[str, Any]]:
     """Every reaction the viewer may give, marked when the viewer has given it."""
-    mine = {r.kind for r in post.reactions.all() if r.user_id == viewer.pk}
+    mine = {r.kind for r in _reactions_of(post) if r.user_id == viewer.pk}
     return [
         {
             "kind": kind,
@@ -270,13 +295,21 @@ def _decorate(
 def post_page(*, viewer: User, thread: Thread, page: int | str = 1) -> Page[Post]:
     """One page of a thread's posts, with everything a post shows and the viewer's
     actions on each, in constant queries."""
-    posts = _posts_shown().filter(thread=thread).order_by("number")
-    paginator = Paginator(posts, POSTS_PER_PAGE)
+    # Posts are numbered 1, 2, 3… in their thread and never removed (a deleted
+    # post stays as its tombstone), so page n holds the numbers 50(n-1)+1 to 50n
+    # (as ``page_of_post`` says): the page is read by its numbers on the
+    # (thread, number) index, with no count of the thread's posts and no OFFSET
+    # past the pages before it.
+    paginator: Paginator[int] = Paginator(range(thread.last_post_number), POSTS_PER_PAGE)
     if page == "last":
         page = paginator.num_pages
-    result = paginator.get_page(page)
+    result: Page[Any] = paginator.get_page(page)
+    first = (result.number - 1) * POSTS_PER_PAGE
+    posts = _posts_shown().filter(
+        thread=thread, number__gt=first, number__lte=first + POSTS_PER_PAGE
+    )
     result.object_list = _decorate(
-        list(result.object_list),
+        _with_reactions(list(posts.order_by("number"))),
         viewer=viewer,
         thread=thread,
         abilities=permissions.thread_abilities(viewer, thread),
@@ -292,7 +325,9 @@ def posts_get_for_fragments(
     wanted = Q(pk__in=ids[:POSTS_PER_PAGE])
     if after is not None:
         wanted |= Q(number__gt=after)
-    posts = list(_posts_shown().filter(wanted, thread=thread).order_by("number")[:POSTS_PER_PAGE])
+    posts = _with_reactions(
+        list(_posts_shown().filter(wanted, thread=thread).order_by("number")[:POSTS_PER_PAGE])
+    )
     return _decorate(
         posts, viewer=viewer, thread=thread, abilities=permissions.thread_abilities(viewer, thread)
     )

@@ -254,7 +254,10 @@ def thread_detail(request: HttpRequest, pk: int) -> HttpResponse:
     response = render(request, "forum/thread_detail.html", context)
     if request.user.is_authenticated and page.object_list:
         services.thread_mark_read(
-            user=request.user, thread=thread, number=page.object_list[-1].number
+            user=request.user,
+            thread=thread,
+            number=page.object_list[-1].number,
+            known=context["last_read"],
         )
     return response
 

@@ -187,13 +187,16 @@ def _post_write(
         thread=thread,
         number=number,
         author=actor,
-        organisation=actor.organisation,
+        organisation_id=actor.organisation_id,
         body=body,
         html=rendered.html,
         reply_to=reply_to,
         created_at=now,
     )
-    post.full_clean(exclude=["thread"])
+    # The related rows come from this request's own reads (the signed-in member,
+    # the locked thread, a readable post), not from input: asking the database
+    # again whether they exist would cost a query each on every post.
+    post.full_clean(exclude=["thread", "author", "organisation", "reply_to"])
     post.save()
     attachments_store(actor=actor, post=post, checked=checked)
     Thread.objects.filter(pk=thread.pk).update(
@@ -202,8 +205,12 @@ def _post_write(
     thread.last_post_number = number
     thread.post_count += 1
     thread.last_activity_at = now
-    ReadState.objects.update_or_create(
-        user=actor, thread=thread, defaults={"last_read_number": number, "read_at": now}
+    # One upsert: the new post is the thread's last, so the marker only moves forward.
+    ReadState.objects.bulk_create(
+        [ReadState(user=actor, thread=thread, last_read_number=number, read_at=now)],
+        update_conflicts=True,
+        unique_fields=["user", "thread"],
+        update_fields=["last_read_number", "read_at"],
     )
     Draft.objects.filter(user=actor, thread=thread).delete()
     post.thread = thread
@@ -386,11 +393,17 @@ def thread_draft_save(*, actor: User, category: Category | None, title: str, bod
         Draft.objects.filter(user=actor, thread__isnull=True).delete()
 
 
-def thread_mark_read(*, user: User, thread: Thread, number: int) -> None:
-    """Move the member's read marker forward (never back)."""
+def thread_mark_read(*, user: User, thread: Thread, number: int, known: int | None = None) -> None:
+    """Move the member's read marker forward (never back).
+
+    ``known`` is the marker as this request has just read it: a page read up to
+    where the member already was writes nothing and asks nothing again.
+    """
     if not user.is_authenticated:
         return
     number = min(number, thread.last_post_number)
+    if known is not None and known >= number:
+        return
     state, created = ReadState.objects.get_or_create(
         user=user, thread=thread, defaults={"last_read_number": number}
     )

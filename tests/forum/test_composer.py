@@ -265,4 +265,4 @@ def test_the_thread_page_with_pictures_keeps_its_query_count(
 
 
 # The page's queries, the thread's polls (one, none there) among them.
-QUERIES_THREAD_PAGE = 18
+QUERIES_THREAD_PAGE = 14
