@@ -124,9 +124,16 @@ def thread_list(
         threads = threads.filter(category=category)
     if tag:
         threads = threads.filter(tags__name__iexact=tag)
-    threads = threads.order_by("-is_pinned", "-last_activity_at", "-id")
-    paginator = Paginator(threads, THREADS_PER_PAGE)
-    return paginator.get_page(page)
+    # The page's threads are found by their ids first, and only those 50 get their
+    # reading state and tracking level: with the annotations in the paged query
+    # the database works them out for every thread it skips as well (for page
+    # 100, the 4,950 before it).
+    ids = threads.order_by("-is_pinned", "-last_activity_at", "-id").values_list("pk", flat=True)
+    result: Page[Any] = Paginator(ids, THREADS_PER_PAGE).get_page(page)
+    wanted = list(result.object_list)
+    found = _threads_for(viewer).in_bulk(wanted)
+    result.object_list = [found[pk] for pk in wanted if pk in found]
+    return result
 
 
 def thread_list_latest(*, viewer: User, limit: int = 5) -> list[Thread]:

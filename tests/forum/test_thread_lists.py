@@ -9,19 +9,20 @@ from django.utils import timezone
 
 from accounts.models import Role
 from forum import services
-from forum.models import Thread
+from forum.models import ReadState, Thread
 from tests.factories import CategoryFactory, OrganisationFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
 FRAGMENT = {"HTTP_X_FRAGMENT": "threads"}
 # Session, user, notification count; categories and the viewer's read access;
-# the page's threads with their tags and read states; watching (category).
-INDEX_QUERIES = 11
-CATEGORY_QUERIES = 12
+# the page's thread ids, then those threads with their tags and read states;
+# watching (category).
+INDEX_QUERIES = 12
+CATEGORY_QUERIES = 13
 # The refresh renders the list in the page's shell context: the same queries.
-INDEX_FRAGMENT_QUERIES = 11
-CATEGORY_FRAGMENT_QUERIES = 12
+INDEX_FRAGMENT_QUERIES = 12
+CATEGORY_FRAGMENT_QUERIES = 13
 
 
 @pytest.fixture
@@ -80,6 +81,28 @@ def test_list_query_counts_are_pinned_at_a_small_and_a_large_size(client, member
             "category fragment": CATEGORY_FRAGMENT_QUERIES,
         }
     )
+
+
+def test_a_deep_page_lists_its_threads_in_order_with_the_reading_state(client, member):
+    """Page 3 of a category: the threads a plain ordering of them all puts there,
+    pinned first, each with the member's reading state."""
+    category = CategoryFactory(slug="ict")
+    add_threads(category, member, 130)
+    pinned = Thread.objects.order_by("id")[5]
+    Thread.objects.filter(pk=pinned.pk).update(is_pinned=True)
+    everything = list(
+        Thread.objects.filter(category=category)
+        .order_by("-is_pinned", "-last_activity_at", "-id")
+        .values_list("pk", flat=True)
+    )
+    read = everything[70]
+    ReadState.objects.create(user=member, thread_id=read, last_read_number=1)
+    page = client.get("/forum/c/ict/?page=3").context["page"]
+    assert everything[0] == pinned.pk
+    assert [t.pk for t in page.object_list] == everything[60:90]
+    states = {t.pk: t.last_read_number for t in page.object_list}
+    assert states[read] == 1
+    assert {n for pk, n in states.items() if pk != read} == {-1}
 
 
 def test_the_refresh_gives_only_the_list_and_only_readable_threads(client, member):
