@@ -1,4 +1,4 @@
-"""Background tasks of the forum: pruning the live-event log.
+"""Background tasks of the forum: telling people of a new post, pruning the live-event log.
 
 Notification e-mails are the notifications app's (``notifications.tasks``)."""
 
@@ -11,3 +11,24 @@ from forum.events import event_log_prune
 def prune_event_log() -> int:
     """Delete live events older than ``EVENT_RETENTION_SECONDS``; returns how many."""
     return event_log_prune()
+
+
+@task()
+def post_notify(post_id: int, handles: list[str]) -> None:
+    """Notify of a new post (``forum.services.notifications.post_notifications``).
+
+    Queued with the post's own write, so the reply request does not wait for
+    the work each watcher, quoted or mentioned member costs (a row, the new
+    unread count, an e-mail task), however many follow the thread.
+    """
+    from forum.models import Post
+    from forum.services.notifications import post_notifications
+
+    post = (
+        Post.objects.select_related("thread__category", "author", "reply_to__author")
+        .filter(pk=post_id)
+        .first()
+    )
+    if post is None or post.is_deleted:
+        return
+    post_notifications(actor=post.author, thread=post.thread, post=post, handles=set(handles))

@@ -54,3 +54,51 @@ def test_a_write_that_rolls_back_leaves_no_task(thread):
     # The same write kept queues its task.
     post = services.post_create(actor=thread.author, thread=thread, body="kept")
     assert queued("search.tasks.index_object") == [["post", post.pk]]
+
+
+def _watched_thread(watchers: int):
+    from forum.models import Thread
+
+    thread = Thread.objects.get()
+    city = OrganisationFactory(slug=f"city-{watchers}")
+    for n in range(watchers):
+        services.tracking_set(
+            user=UserFactory(organisation=city, handle=f"w{watchers}-{n}"),
+            level="watching",
+            thread=thread,
+        )
+    return thread
+
+
+@pytest.mark.django_db(transaction=True)
+@override_settings(TASKS=DATABASE_TASKS)
+def test_a_reply_does_not_wait_for_its_watchers_who_are_told_by_the_worker(thread):
+    """However many watch the thread, the reply request does the same work; the
+    worker then tells each watcher."""
+    from django.core.management import call_command
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from notifications.models import Notification
+
+    def reply_queries(body: str) -> int:
+        with CaptureQueriesContext(connection) as captured:
+            services.post_create(actor=thread.author, thread=thread, body=body)
+        return len(captured)
+
+    def work() -> None:
+        call_command("db_worker", batch=True, no_startup_delay=True, verbosity=0)
+
+    reply_queries("warm up")
+    work()
+    _watched_thread(2)
+    few = reply_queries("two watch")
+    assert not Notification.objects.exists()  # the request told nobody itself
+    work()
+    assert Notification.objects.filter(kind="forum.reply").count() == 2
+    _watched_thread(30)
+    many = reply_queries("thirty-two watch")
+    assert few == many
+    work()
+    assert Notification.objects.filter(kind="forum.reply").count() == 2 + 32
+    assert not DBTaskResult.objects.exclude(status="SUCCESSFUL").exists()

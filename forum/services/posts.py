@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import AuditEntry, Organisation, Role, User
 from accounts.services import audit_record
+from config.tasks import enqueue_with_write
 from forum import events, mentions, permissions
 from forum.markdown import render as render_markdown
 from forum.models import (
@@ -37,9 +38,9 @@ from forum.services.attachments import (
 from forum.services.notifications import (
     REPLIER_LEVEL,
     STARTER_LEVEL,
-    post_notifications,
     tracking_default,
 )
+from forum.tasks import post_notify
 from search.indexing import index_on_commit
 
 if TYPE_CHECKING:
@@ -220,7 +221,7 @@ def _post_write(
         {"post": post.pk, "number": number, "author": actor.pk},
         post=post,
     )
-    post_notifications(actor=actor, thread=thread, post=post, handles=rendered.mentioned_handles)
+    enqueue_with_write(post_notify, post.pk, sorted(rendered.mentioned_handles))
     index_on_commit("post", post.pk)
     return post
 

@@ -5,7 +5,7 @@ post), tracking (mentions and replies, with a count of new posts), normal
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
-from django.test import Client
+from django.test import Client, TestCase
 from django.test.utils import CaptureQueriesContext
 
 from accounts.models import Role
@@ -60,9 +60,11 @@ def kinds_for(user) -> list[str]:
 
 
 def post(world, body, *, actor="writer", reply_to=None):
-    return services.post_create(
-        actor=world[actor], thread=world["thread"], body=body, reply_to=reply_to
-    )
+    # Notifications are sent by a task queued with the post: it runs once the post commits.
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        return services.post_create(
+            actor=world[actor], thread=world["thread"], body=body, reply_to=reply_to
+        )
 
 
 def level(world, who, value, **target):
@@ -72,11 +74,10 @@ def level(world, who, value, **target):
 # ---------------------------------------------------------------- services
 
 
-def test_watching_a_thread_tells_of_every_post(world, django_capture_on_commit_callbacks):
+def test_watching_a_thread_tells_of_every_post(world):
     level(world, "reader", "watching", thread=world["thread"])
-    with django_capture_on_commit_callbacks(execute=True):
-        post(world, "Ensimmäinen vastaus")
-        post(world, "Toinen vastaus")
+    post(world, "Ensimmäinen vastaus")
+    post(world, "Toinen vastaus")
     assert kinds_for(world["reader"]) == [kinds.REPLY, kinds.REPLY]
 
 
@@ -104,10 +105,11 @@ def test_muting_a_thread_silences_even_mentions_and_replies(world):
 
 def test_watching_a_category_tells_of_new_threads_and_their_posts(world):
     level(world, "reader", "watching", category=world["category"])
-    thread = services.thread_create(
-        actor=world["writer"], category=world["category"], title="Uusi", body="Avaus"
-    )
-    services.post_create(actor=world["writer"], thread=thread, body="Lisää")
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        thread = services.thread_create(
+            actor=world["writer"], category=world["category"], title="Uusi", body="Avaus"
+        )
+        services.post_create(actor=world["writer"], thread=thread, body="Lisää")
     assert kinds_for(world["reader"]) == sorted([kinds.NEW_THREAD, kinds.REPLY])
 
 
