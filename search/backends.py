@@ -10,6 +10,7 @@ import logging
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
+from html import escape
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
@@ -72,26 +73,35 @@ class Access:
     reader_keys: list[str] = field(default_factory=list)
 
 
+WORD_RE = re.compile(r"\w+")
+
+
 def snippet(text: str, query: str, length: int = 220) -> str:
     """An HTML-escaped excerpt around the first matching word, matches in <mark>."""
-    from django.utils.html import escape
-
+    text = text or ""
     wanted = {stem for word in words(query) for stem in stems(word)}
-    tokens = re.split(r"(\w+)", text or "")
-    first = next(
-        (i for i, token in enumerate(tokens) if token and set(stems(token)) & wanted), None
-    )
-    start_char = sum(len(t) for t in tokens[:first]) if first is not None else 0
-    start_char = max(0, start_char - 60)
-    excerpt_tokens = re.split(r"(\w+)", text[start_char : start_char + length])
+    # A page of hits repeats the same few words: decide each distinct word once.
+    decided: dict[str, bool] = {}
+
+    def found(word: str) -> bool:
+        if word not in decided:
+            decided[word] = not wanted.isdisjoint(stems(word))
+        return decided[word]
+
+    first = next((m.start() for m in WORD_RE.finditer(text) if found(m.group())), 0)
+    start_char = max(0, first - 60)
+    excerpt = text[start_char : start_char + length]
     out = []
-    for token in excerpt_tokens:
-        if token and re.fullmatch(r"\w+", token) and set(stems(token)) & wanted:
-            out.append(f"<mark>{escape(token)}</mark>")
-        else:
-            out.append(escape(token))
+    done = 0
+    for match in WORD_RE.finditer(excerpt):
+        if found(match.group()):
+            # A word holds no character that HTML escapes; the text between words may.
+            out.append(escape(excerpt[done : match.start()]))
+            out.append(f"<mark>{match.group()}</mark>")
+            done = match.end()
+    out.append(escape(excerpt[done:]))
     prefix = "… " if start_char else ""
-    suffix = " …" if start_char + length < len(text or "") else ""
+    suffix = " …" if start_char + length < len(text) else ""
     return prefix + "".join(out).strip() + suffix
 
 
@@ -350,8 +360,6 @@ class MeilisearchBackend:
                 "highlightPostTag": "</mark>",
             },
         )
-        from django.utils.html import escape
-
         hits = []
         for hit in answer["hits"]:
             formatted = hit.get("_formatted", {})

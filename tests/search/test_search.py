@@ -176,3 +176,20 @@ def test_meilisearch_backend_answers_with_the_same_permissions(corpus, settings)
     assert page.backend == "meilisearch"
     assert "Kirjastoverkon karsinta" not in titles(page)
     assert "Kirjastojen aukioloajat" in titles(page)
+
+
+def test_snippets_mark_every_form_and_escape_the_text(corpus, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        forum_services.post_create(
+            actor=corpus["expert"],
+            thread=corpus["library"],
+            body='<b>Kirjastot</b> & kirjastojen "aukiolo" — kirjastossa <script>x</script>',
+        )
+    page = service.search(
+        viewer=corpus["expert"], query="kirjasto", filters=SearchFilters(kinds=["post"])
+    )
+    (hit,) = [hit for hit in page if "script" in hit.snippet]
+    assert hit.snippet == (
+        "&lt;b&gt;<mark>Kirjastot</mark>&lt;/b&gt; &amp; <mark>kirjastojen</mark> "
+        "&quot;aukiolo&quot; — <mark>kirjastossa</mark> &lt;script&gt;x&lt;/script&gt;"
+    )
