@@ -9,14 +9,13 @@ results, counts and suggestions never reveal what the viewer may not read.
 import logging
 import re
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from html import escape
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchVector
 from django.db import connection
-from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from search.models import SearchDocument
@@ -133,91 +132,134 @@ class DatabaseBackend:
                 [document.pk, document.terms],
             )
 
-    def _match(self, documents: QuerySet[SearchDocument], query: str) -> QuerySet[SearchDocument]:
+    def search(
+        self, *, access: Access, query: str, filters: SearchFilters, offset: int, limit: int
+    ) -> Results:
+        """One page of hits and their total in one statement: the matches the viewer may
+        read are found once, then ranked for the page and counted up to MAX_RESULTS
+        (past that, nobody pages on)."""
         alternatives = query_terms(query)
+        if not alternatives:
+            return Results(hits=[], total=0, backend=self.name)
+        where, params = readable_where(access, filters)
         if connection.vendor == "sqlite":
             expression = " AND ".join(
                 "(" + " OR ".join(f'"{stem}"*' for stem in group) + ")" for group in alternatives
             )
-            return documents.extra(
-                tables=["search_fts"],
-                where=["search_fts.rowid = search_searchdocument.id", "search_fts MATCH %s"],
-                params=[expression],
-                select={"rank": "bm25(search_fts)"},
-                order_by=["rank", "-created_at", "-id"],
+            tables = "search_searchdocument AS d JOIN search_fts ON search_fts.rowid = d.id"
+            # bm25 is lower for a better match.
+            rank, rank_params = "-bm25(search_fts)", []
+            match = "search_fts MATCH %s"
+        else:
+            expression = " & ".join(
+                "(" + " | ".join(f"{stem}:*" for stem in group) + ")" for group in alternatives
             )
-        expression = " & ".join(
-            "(" + " | ".join(f"{stem}:*" for stem in group) + ")" for group in alternatives
+            tables = "search_searchdocument AS d"
+            rank, rank_params = "ts_rank(d.vector, to_tsquery('simple', %s))", [expression]
+            match = "d.vector @@ to_tsquery('simple', %s)"
+        # ``matched`` is read twice, so it is worked out once (PostgreSQL and SQLite keep
+        # such a WITH query's rows); its rows are narrow even when the words are common.
+        matched = (
+            f"WITH matched AS (SELECT d.id, d.created_at, {rank} AS rank "  # noqa: S608
+            f"FROM {tables} WHERE {where} AND {match}) "
         )
-        vector = "search_searchdocument.vector"
-        return documents.extra(  # noqa: S610 - the query travels as a parameter
-            where=[f"{vector} @@ to_tsquery('simple', %s)"],
-            params=[expression],
-            select={"rank": f"ts_rank({vector}, to_tsquery('simple', %s))"},
-            select_params=[expression],
-            order_by=["-rank", "-created_at", "-id"],
+        counted = "SELECT count(*) FROM (SELECT 1 FROM matched LIMIT %s) AS capped"
+        counted_params = [*rank_params, *params, expression, MAX_RESULTS + 1]
+        # Only the page's twenty rows are read whole. Every value is a parameter; the SQL
+        # is put together from fixed pieces only.
+        statement = (
+            f"{matched}SELECT d.id, d.kind, d.object_id, d.title, d.url, d.body, "  # noqa: S608
+            f"d.author_name, d.created_at, ({counted}) AS found "
+            "FROM (SELECT id, created_at, rank FROM matched "
+            "ORDER BY rank DESC, created_at DESC, id DESC LIMIT %s OFFSET %s) AS page "
+            "JOIN search_searchdocument AS d ON d.id = page.id "
+            "ORDER BY page.rank DESC, page.created_at DESC, page.id DESC"
         )
-
-    def search(
-        self, *, access: Access, query: str, filters: SearchFilters, offset: int, limit: int
-    ) -> Results:
-        documents = filtered_documents(access, filters)
-        if not query_terms(query):
-            return Results(hits=[], total=0, backend=self.name)
-        documents = self._match(documents, query)
-        # Counting stops at MAX_RESULTS: past that, nobody pages on.
-        total = documents.order_by()[:MAX_RESULTS].count()
-        hits = [
-            Hit(
-                kind=d.kind,
-                object_id=d.object_id,
-                title=d.title,
-                url=d.url,
-                snippet=snippet(d.body, query),
-                author_name=d.author_name,
-                created_at=d.created_at,
+        page = SearchDocument.objects.raw(statement, [*counted_params, limit, offset])
+        hits = []
+        count = 0
+        for d in page:
+            count = d.found  # type: ignore[attr-defined]  # a column of the raw query
+            hits.append(
+                Hit(
+                    kind=d.kind,
+                    object_id=d.object_id,
+                    title=d.title,
+                    url=d.url,
+                    snippet=snippet(d.body, query),
+                    author_name=d.author_name,
+                    created_at=d.created_at,
+                )
             )
-            for d in documents[offset : offset + limit]
-        ]
-        return Results(hits=hits, total=total, backend=self.name)
+        if not hits and offset:
+            # A page past the last one: the total still tells where the last one is.
+            with connection.cursor() as cursor:
+                cursor.execute(f"{matched}{counted}", counted_params)
+                (count,) = cursor.fetchone()
+        return Results(hits=hits, total=min(count, MAX_RESULTS), backend=self.name)
 
 
-def filtered_documents(access: Access, filters: SearchFilters) -> QuerySet[SearchDocument]:
-    forum = Q(kind__in=[SearchDocument.Kind.THREAD, SearchDocument.Kind.POST])
+def readable_where(access: Access, filters: SearchFilters) -> tuple[str, list[Any]]:
+    """What the viewer may read (``access``) and asked for (``filters``) as one SQL
+    condition on documents aliased ``d``, for PostgreSQL and SQLite alike, with its
+    parameters. Written out rather than built by the ORM: it is made anew for every
+    query, and this is the search's hot path."""
+
+    def among(column: str, values: list[Any]) -> str:
+        params.extend(values)
+        return f"{column} IN ({', '.join(['%s'] * len(values))})" if values else "1 = 0"
+
+    def contains(column: str, text: str, *, any_case: bool = False) -> str:
+        params.append(f"%{connection.ops.prep_for_like_query(text)}%")
+        if any_case:
+            return f"UPPER({column}) LIKE UPPER(%s) ESCAPE '\\'"
+        return f"{column} LIKE %s ESCAPE '\\'"
+
+    params: list[Any] = []
+    forum = ["d.kind IN ('thread', 'post')"]
     if access.category_ids is not None:
-        forum &= Q(category_id__in=access.category_ids)
+        forum.append(among("d.category_id", access.category_ids))
     if not access.include_hidden:
-        forum &= Q(is_hidden=False)
+        forum.append("d.is_hidden = %s")
+        params.append(False)
     if access.public_only:
-        forum &= Q(publicity="public")
-    confidential_readable = Q(pk__in=[])
-    for key in access.reader_keys:
-        confidential_readable |= Q(audience__contains=f" {key} ")
-    forum &= ~Q(publicity="confidential") | confidential_readable
-    needs = Q(kind=SearchDocument.Kind.NEED) & (
-        Q(draft_organisation_id__isnull=True)
-        | Q(draft_organisation_id=access.organisation_id or -1)
-    )
-    documents = SearchDocument.objects.filter(forum | needs)
+        forum.append("d.publicity = 'public'")
+    # A confidential document names its readers in ``audience``, a space on either side.
+    readers = ["d.publicity <> 'confidential'"] + [
+        contains("d.audience", f" {key} ") for key in access.reader_keys
+    ]
+    forum.append(f"({' OR '.join(readers)})")
+    params.append(access.organisation_id or -1)
+    conditions = [
+        f"(({' AND '.join(forum)}) OR (d.kind = 'need' AND (d.draft_organisation_id IS NULL "
+        "OR d.draft_organisation_id = %s)))"
+    ]
     if filters.kinds:
-        documents = documents.filter(kind__in=filters.kinds)
-    if filters.category_id:
-        documents = documents.filter(category_id=filters.category_id)
-    if filters.domain:
-        documents = documents.filter(domain=filters.domain)
+        conditions.append(among("d.kind", filters.kinds))
+    for column, value in (
+        ("d.category_id", filters.category_id),
+        ("d.domain", filters.domain),
+        ("d.organisation_slug", filters.organisation),
+        ("d.author_id", filters.author_id),
+        ("d.need_status", filters.need_status),
+    ):
+        if value:
+            conditions.append(f"{column} = %s")
+            params.append(value)
     if filters.tag:
-        documents = documents.filter(tags__icontains=filters.tag)
-    if filters.organisation:
-        documents = documents.filter(organisation_slug=filters.organisation)
-    if filters.author_id:
-        documents = documents.filter(author_id=filters.author_id)
-    if filters.need_status:
-        documents = documents.filter(need_status=filters.need_status)
+        conditions.append(contains("d.tags", filters.tag, any_case=True))
+    # Days in the current time zone, as the search form means them.
+    tz = timezone.get_current_timezone()
+    created_at = SearchDocument._meta.get_field("created_at")
     if filters.date_from:
-        documents = documents.filter(created_at__date__gte=filters.date_from)
+        since = datetime.combine(filters.date_from, time.min, tz)
+        conditions.append("d.created_at >= %s")
+        params.append(created_at.get_db_prep_value(since, connection))
     if filters.date_to:
-        documents = documents.filter(created_at__date__lte=filters.date_to)
-    return documents
+        until = datetime.combine(filters.date_to + timedelta(days=1), time.min, tz)
+        conditions.append("d.created_at < %s")
+        params.append(created_at.get_db_prep_value(until, connection))
+    return " AND ".join(conditions), params
 
 
 class MeilisearchBackend:

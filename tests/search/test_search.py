@@ -193,3 +193,58 @@ def test_snippets_mark_every_form_and_escape_the_text(corpus, django_capture_on_
         "&lt;b&gt;<mark>Kirjastot</mark>&lt;/b&gt; &amp; <mark>kirjastojen</mark> "
         "&quot;aukiolo&quot; — <mark>kirjastossa</mark> &lt;script&gt;x&lt;/script&gt;"
     )
+
+
+def test_search_page_filters_by_organisation_tag_status_and_day(
+    client, corpus, django_capture_on_commit_callbacks
+):
+    from datetime import UTC, datetime
+
+    from forum.models import Post, Thread
+
+    with django_capture_on_commit_callbacks(execute=True):
+        forum_services.thread_create(
+            actor=corpus["outsider"],
+            category=CategoryFactory(slug="liikenne"),
+            title="Kirjastoauto Porvoossa",
+            body="Kirjastoauto kiertää kylissä.",
+            tags=["Liikkuva-palvelu"],
+            publicity="public",
+        )
+    # Started late in the evening by UTC, just after midnight in Helsinki.
+    library = corpus["library"]
+    evening = datetime(2026, 1, 10, 22, 30, tzinfo=UTC)
+    Thread.objects.filter(pk=library.pk).update(created_at=evening)
+    Post.objects.filter(thread=library).update(created_at=evening)
+    service.index_thread_documents(library.pk)
+    client.force_login(corpus["expert"])
+    candidates = [
+        "Kirjastojen aukioloajat",
+        "Kirjastoauto Porvoossa",
+        "Kirjastokorttien yhteiskäyttö",
+    ]
+
+    def found(**filters):
+        body = client.get("/search/", {"q": "kirjasto", **filters}).content.decode()
+        return {title for title in candidates if title in body}
+
+    assert found() == set(candidates)
+    assert found(organisation="porvoo") == {"Kirjastoauto Porvoossa"}
+    assert found(organisation="pori") == {
+        "Kirjastojen aukioloajat",
+        "Kirjastokorttien yhteiskäyttö",
+    }
+    assert found(tag="liikkuva") == {"Kirjastoauto Porvoossa"}
+    assert found(need_status="draft") == {"Kirjastokorttien yhteiskäyttö"}
+    assert found(date_from="2026-01-11", date_to="2026-01-11") == {"Kirjastojen aukioloajat"}
+    assert found(date_to="2026-01-10") == set()
+    assert found(date_from="2026-01-12") == {
+        "Kirjastoauto Porvoossa",
+        "Kirjastokorttien yhteiskäyttö",
+    }
+
+
+def test_a_page_past_the_last_still_says_how_many_were_found(corpus):
+    page = service.search(viewer=corpus["expert"], query="kirjasto", page=9)
+    assert list(page) == []
+    assert page.paginator.count == 3
