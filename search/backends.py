@@ -58,6 +58,8 @@ class Results:
     hits: list[Hit]
     total: int
     backend: str
+    # More were found than ``total``: counting stopped at the cap.
+    capped: bool = False
 
 
 @dataclass
@@ -164,6 +166,7 @@ class DatabaseBackend:
             f"FROM {tables} WHERE {where} AND {match}) "
         )
         counted = "SELECT count(*) FROM (SELECT 1 FROM matched LIMIT %s) AS capped"
+        # One past the cap tells whether more were found than the total says.
         counted_params = [*rank_params, *params, expression, MAX_RESULTS + 1]
         # Only the page's twenty rows are read whole. Every value is a parameter; the SQL
         # is put together from fixed pieces only.
@@ -196,7 +199,12 @@ class DatabaseBackend:
             with connection.cursor() as cursor:
                 cursor.execute(f"{matched}{counted}", counted_params)
                 (count,) = cursor.fetchone()
-        return Results(hits=hits, total=min(count, MAX_RESULTS), backend=self.name)
+        return Results(
+            hits=hits,
+            total=min(count, MAX_RESULTS),
+            backend=self.name,
+            capped=count > MAX_RESULTS,
+        )
 
 
 def readable_where(access: Access, filters: SearchFilters) -> tuple[str, list[Any]]:

@@ -126,9 +126,11 @@ def pending_replay(engine: MeilisearchBackend | None = None) -> int:
 
 
 class ResultPage(Page[Hit]):
-    """A page of hits that also says which backend answered."""
+    """A page of hits that also says which backend answered, and whether more were
+    found than the paginator counts (it counts up to the backend's cap)."""
 
     backend: str = ""
+    capped: bool = False
 
 
 def search(
@@ -158,6 +160,7 @@ def search(
     paginator: Paginator[Any] = Paginator(range(results.total), RESULTS_PER_PAGE)
     result_page = ResultPage(results.hits, min(number, paginator.num_pages), paginator)
     result_page.backend = results.backend
+    result_page.capped = results.capped
     return result_page
 
 

@@ -248,3 +248,22 @@ def test_a_page_past_the_last_still_says_how_many_were_found(corpus):
     page = service.search(viewer=corpus["expert"], query="kirjasto", page=9)
     assert list(page) == []
     assert page.paginator.count == 3
+
+
+def test_the_count_says_when_more_were_found_than_it_counts(client, corpus, monkeypatch):
+    from django.conf import settings
+
+    client.force_login(corpus["expert"])
+
+    def heading() -> str:
+        body = client.get("/search/?q=kirjasto").content.decode()
+        return body.split('<h2 id="results-heading">')[1].split("</h2>")[0]
+
+    monkeypatch.setattr("search.backends.MAX_RESULTS", 3)
+    assert heading() == "3 results"
+    monkeypatch.setattr("search.backends.MAX_RESULTS", 2)
+    assert heading() == "More than 2 results"
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "fi"
+    assert heading() == "Yli 2 tulosta"
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "sv"
+    assert heading() == "Fler än 2 träffar"
