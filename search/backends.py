@@ -77,33 +77,40 @@ class Access:
 WORD_RE = re.compile(r"\w+")
 
 
-def snippet(text: str, query: str, length: int = 220) -> str:
-    """An HTML-escaped excerpt around the first matching word, matches in <mark>."""
-    text = text or ""
-    wanted = {stem for word in words(query) for stem in stems(word)}
-    # A page of hits repeats the same few words: decide each distinct word once.
-    decided: dict[str, bool] = {}
+class Highlighter:
+    """Excerpts of texts around a query's words, HTML-escaped, with the words in all
+    their forms in <mark>. Made once for a page of hits: they repeat the same words,
+    and each distinct word is looked up once."""
 
-    def found(word: str) -> bool:
-        if word not in decided:
-            decided[word] = not wanted.isdisjoint(stems(word))
-        return decided[word]
+    def __init__(self, query: str) -> None:
+        self.wanted = {stem for word in words(query) for stem in stems(word)}
+        self.decided: dict[str, bool] = {}
 
-    first = next((m.start() for m in WORD_RE.finditer(text) if found(m.group())), 0)
-    start_char = max(0, first - 60)
-    excerpt = text[start_char : start_char + length]
-    out = []
-    done = 0
-    for match in WORD_RE.finditer(excerpt):
-        if found(match.group()):
-            # A word holds no character that HTML escapes; the text between words may.
-            out.append(escape(excerpt[done : match.start()]))
-            out.append(f"<mark>{match.group()}</mark>")
-            done = match.end()
-    out.append(escape(excerpt[done:]))
-    prefix = "… " if start_char else ""
-    suffix = " …" if start_char + length < len(text) else ""
-    return prefix + "".join(out).strip() + suffix
+    def found(self, word: str) -> bool:
+        decided = self.decided.get(word)
+        if decided is None:
+            decided = self.decided[word] = not self.wanted.isdisjoint(stems(word))
+        return decided
+
+    def snippet(self, text: str, length: int = 220) -> str:
+        """The excerpt of ``text`` around its first matching word."""
+        text = text or ""
+        found = self.found
+        first = next((m.start() for m in WORD_RE.finditer(text) if found(m.group())), 0)
+        start_char = max(0, first - 60)
+        excerpt = text[start_char : start_char + length]
+        out = []
+        done = 0
+        for match in WORD_RE.finditer(excerpt):
+            if found(match.group()):
+                # A word holds no character that HTML escapes; the text between words may.
+                out.append(escape(excerpt[done : match.start()]))
+                out.append(f"<mark>{match.group()}</mark>")
+                done = match.end()
+        out.append(escape(excerpt[done:]))
+        prefix = "… " if start_char else ""
+        suffix = " …" if start_char + length < len(text) else ""
+        return prefix + "".join(out).strip() + suffix
 
 
 class DatabaseBackend:
@@ -181,6 +188,7 @@ class DatabaseBackend:
         page = SearchDocument.objects.raw(statement, [*counted_params, limit, offset])
         hits = []
         count = 0
+        highlighter = Highlighter(query)
         for d in page:
             count = d.found  # type: ignore[attr-defined]  # a column of the raw query
             hits.append(
@@ -189,7 +197,7 @@ class DatabaseBackend:
                     object_id=d.object_id,
                     title=d.title,
                     url=d.url,
-                    snippet=snippet(d.body, query),
+                    snippet=highlighter.snippet(d.body),
                     author_name=d.author_name,
                     created_at=d.created_at,
                 )
