@@ -19,7 +19,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.test import Client
+from django.test import Client, TestCase
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 from django.utils.crypto import get_random_string
@@ -117,7 +117,9 @@ def world():
     secret = forum_services.thread_create(
         actor=users["steering"], category=board, title="Board", body="x", publicity="confidential"
     )
-    reply = forum_services.post_create(actor=users["expert_b"], thread=public, body="reply")
+    # The reply's notifications are sent by a task that runs once the post commits.
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        reply = forum_services.post_create(actor=users["expert_b"], thread=public, body="reply")
     forum_services.flag_create(actor=users["expert_b"], post=public.posts.first(), reason="r")
     from forum.models import Flag
     from needs_registry import services as need_services
