@@ -148,9 +148,10 @@ def thread_get_for_viewer(*, viewer: User, pk: int) -> Thread:
 
 def thread_get_for_page(*, viewer: User, pk: int) -> Thread:
     """The thread with everything its page shows; 404 if the viewer may not read it."""
-    # A restricted category's organisations and a confidential thread's audience
-    # are read when the rules ask for them (``Category.restricted_organisation_ids``,
-    # ``Thread.audience_organisation_ids``): most threads need neither query.
+    # A category's read organisations and a confidential thread's audience are
+    # read when the rules ask for them (``Category.restricted_organisation_ids``,
+    # ``Thread.audience_organisation_ids``): a thread that is not confidential
+    # needs no audience query.
     threads = Thread.objects.select_related(
         "category", "author", "organisation", "need", "solution", "solution__author"
     )

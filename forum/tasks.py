@@ -2,6 +2,7 @@
 
 Notification e-mails are the notifications app's (``notifications.tasks``)."""
 
+from django.db import transaction
 from django.tasks import task
 
 from forum.events import event_log_prune
@@ -19,7 +20,10 @@ def post_notify(post_id: int, handles: list[str]) -> None:
 
     Queued with the post's own write, so the reply request does not wait for
     the work each watcher, quoted or mentioned member costs (a row, the new
-    unread count, an e-mail task), however many follow the thread.
+    unread count, an e-mail task), however many follow the thread. All of it is
+    one transaction: a failure leaves nobody half-told. Who is told is decided
+    when the task runs (with a worker, moments after the post): someone who
+    starts watching in between hears of the post, someone who mutes does not.
     """
     from forum.models import Post
     from forum.services.notifications import post_notifications
@@ -31,4 +35,5 @@ def post_notify(post_id: int, handles: list[str]) -> None:
     )
     if post is None or post.is_deleted:
         return
-    post_notifications(actor=post.author, thread=post.thread, post=post, handles=set(handles))
+    with transaction.atomic():
+        post_notifications(actor=post.author, thread=post.thread, post=post, handles=set(handles))

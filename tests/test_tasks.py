@@ -102,3 +102,33 @@ def test_a_reply_does_not_wait_for_its_watchers_who_are_told_by_the_worker(threa
     work()
     assert Notification.objects.filter(kind="forum.reply").count() == 2 + 32
     assert not DBTaskResult.objects.exclude(status="SUCCESSFUL").exists()
+
+
+@pytest.mark.django_db
+def test_a_notification_task_that_fails_half_way_leaves_nobody_half_told(thread, monkeypatch):
+    from forum.services import notifications as forum_notifications
+    from forum.tasks import post_notify
+    from notifications.models import Notification
+
+    quoted = services.post_create(actor=UserFactory(handle="quoted"), thread=thread, body="hi")
+    reply = services.post_create(
+        actor=thread.author, thread=thread, body="@quoted", reply_to=quoted
+    )
+    calls = []
+    real = forum_notifications.notify
+
+    def notify_then_fail(*args, **kwargs):
+        calls.append(args[1])
+        if len(calls) > 1:
+            raise RuntimeError("mail server gone")
+        return real(*args, **kwargs)
+
+    Notification.objects.all().delete()
+    monkeypatch.setattr(forum_notifications, "notify", notify_then_fail)
+    with pytest.raises(RuntimeError):
+        post_notify.call(reply.pk, ["quoted"])
+    assert len(calls) == 2  # the quote was written before the failure…
+    assert not Notification.objects.exists()  # …and rolled back with it
+    monkeypatch.setattr(forum_notifications, "notify", real)
+    post_notify.call(reply.pk, ["quoted"])
+    assert Notification.objects.filter(kind="forum.quote").count() == 1
