@@ -1,5 +1,6 @@
 from django.apps import AppConfig
 from django.db.backends.signals import connection_created
+from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.utils.translation import gettext_lazy as _
 
 
@@ -12,3 +13,20 @@ class ForumConfig(AppConfig):
         from forum.mentions import register_sqlite_fold
 
         connection_created.connect(register_sqlite_fold, dispatch_uid="forum_fold")
+
+        from accounts.models import Organisation
+        from forum import category_rules
+        from forum.models import Category
+
+        for signal in (post_save, post_delete):
+            signal.connect(
+                category_rules.changed, sender=Category, dispatch_uid=f"forum_rules_{signal}"
+            )
+        post_delete.connect(
+            category_rules.changed, sender=Organisation, dispatch_uid="forum_rules_org"
+        )
+        m2m_changed.connect(
+            category_rules.changed,
+            sender=Category.read_organisations.through,
+            dispatch_uid="forum_rules_m2m",
+        )

@@ -112,8 +112,13 @@ class Category(models.Model):
         if "read_organisations" in cache:
             return frozenset(o.pk for o in cache["read_organisations"])
         if not hasattr(self, "_read_organisation_ids"):
-            self._read_organisation_ids = frozenset(
-                self.read_organisations.values_list("pk", flat=True)
+            from forum.category_rules import rules
+
+            rule = rules().get(self.pk) if self.pk else None
+            self._read_organisation_ids = (
+                rule.organisation_ids
+                if rule is not None
+                else frozenset(self.read_organisations.values_list("pk", flat=True))
             )
         return self._read_organisation_ids
 

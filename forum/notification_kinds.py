@@ -8,6 +8,7 @@ says only that there is a new post: no title, no text.
 
 from typing import Any
 
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop, pgettext
 
@@ -31,13 +32,19 @@ FLAG = "forum.flag"
 EXCERPT_LENGTH = 1000
 
 
-def _load_posts(reader: User, ids: list[int]) -> dict[int, Post]:
-    posts = (
-        Post.objects.filter(pk__in=ids, deleted_at__isnull=True, is_hidden=False)
-        .filter(permissions.readable_thread_filter(reader, prefix="thread__"))
-        .select_related("thread", "thread__category")
+def _readable_posts(reader: User, ids: list[int]) -> QuerySet[Post]:
+    return Post.objects.filter(pk__in=ids, deleted_at__isnull=True, is_hidden=False).filter(
+        permissions.readable_thread_filter(reader, prefix="thread__")
     )
+
+
+def _load_posts(reader: User, ids: list[int]) -> dict[int, Post]:
+    posts = _readable_posts(reader, ids).select_related("thread", "thread__category")
     return {post.pk: post for post in posts}
+
+
+def _readable_post_ids(reader: User, ids: list[int]) -> set[int]:
+    return set(_readable_posts(reader, ids).values_list("pk", flat=True))
 
 
 def _actor_name(notification: Notification) -> str:
@@ -76,7 +83,9 @@ def _post_text(notification: Notification, post: Post, reader: User) -> str:
     return post.body[:EXCERPT_LENGTH].rsplit(maxsplit=1)[0] + "…"
 
 
-register_target(POST, load=_load_posts, can_read=permissions.can_read_post)
+register_target(
+    POST, load=_load_posts, can_read=permissions.can_read_post, readable_ids=_readable_post_ids
+)
 register_kind(
     Kind(
         name=REPLY,

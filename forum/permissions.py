@@ -43,6 +43,7 @@ from dataclasses import dataclass
 from django.db.models import Q
 
 from accounts.models import Role, User
+from forum import category_rules
 from forum.models import Attachment, Category, Poll, Post, Publicity, Thread
 
 # The audience key of "everyone who may read the thread's (restricted) category".
@@ -59,14 +60,20 @@ def is_member(user: User) -> bool:
 
 
 def can_read_category(user: User, category: Category) -> bool:
-    if not category.is_restricted:
+    return _may_read(
+        user, category_rules.Rule(tuple(category.read_roles), category.restricted_organisation_ids)
+    )
+
+
+def _may_read(user: User, rule: category_rules.Rule) -> bool:
+    """The category part of the read rule (``can_read_category``) for one category's rule."""
+    if not rule.is_restricted:
         return True
     if not is_member(user):
         return False
-    if category.read_roles and not user.has_role(*category.read_roles):
+    if rule.read_roles and not user.has_role(*rule.read_roles):
         return False
-    organisations = category.restricted_organisation_ids
-    return not (organisations and user.organisation_id not in organisations)
+    return not (rule.organisation_ids and user.organisation_id not in rule.organisation_ids)
 
 
 def audience_keys(thread: Thread) -> frozenset[str]:
@@ -121,12 +128,13 @@ def _category_access(user: User) -> tuple[list[int], list[int]]:
     """Ids of the categories ``user`` may read, and of those that are restricted."""
     cached = getattr(user, "_category_access", None)
     if cached is None:
-        categories = [
-            c
-            for c in Category.objects.prefetch_related("read_organisations")
-            if can_read_category(user, c)
-        ]
-        cached = ([c.pk for c in categories], [c.pk for c in categories if c.is_restricted])
+        readable = {
+            pk: rule for pk, rule in category_rules.rules().items() if _may_read(user, rule)
+        }
+        cached = (
+            sorted(readable),
+            sorted(pk for pk, rule in readable.items() if rule.is_restricted),
+        )
         if user.is_authenticated:
             # Cached on the user object for the rest of the request; the model has no such field.
             user._category_access = cached  # type: ignore[attr-defined]

@@ -6,6 +6,7 @@ from django.core.paginator import Page, Paginator
 from django.db.models import (
     CharField,
     Count,
+    Exists,
     F,
     IntegerField,
     OuterRef,
@@ -42,6 +43,10 @@ from forum.models import (
     Watch,
 )
 from needs_registry.permissions import acts_for_city
+
+# What pages show of a person (``User.public_name``) and of an organisation.
+_PERSON = ("display_name", "first_name", "last_name", "username", "anonymised_at", "organisation")
+_ORGANISATION = ("name_fi", "name_sv", "name_en")
 
 THREADS_PER_PAGE = 30
 POSTS_PER_PAGE = 50
@@ -154,7 +159,34 @@ def thread_get_for_page(*, viewer: User, pk: int) -> Thread:
     # needs no audience query.
     threads = Thread.objects.select_related(
         "category", "author", "organisation", "need", "solution", "solution__author"
+    ).only(
+        # The thread and its category whole; of the rest what the page shows.
+        *(field.name for field in Thread._meta.concrete_fields),
+        *(f"category__{field.name}" for field in Category._meta.concrete_fields),
+        *(f"author__{name}" for name in _PERSON),
+        *(f"organisation__{name}" for name in _ORGANISATION),
+        "need__title",
+        "solution__author",
+        *(f"solution__author__{name}" for name in _PERSON),
     )
+    if viewer.is_authenticated:
+        # What the page shows of the viewer's own state comes with the thread's
+        # row rather than as a query each (read by ``read_state_for``,
+        # ``draft_for``, ``tracking_level_for`` and ``polls_for_thread``).
+        mine = {"user": viewer, "thread": OuterRef("pk")}
+        threads = threads.annotate(
+            viewer_last_read=Subquery(
+                ReadState.objects.filter(**mine).values("last_read_number")[:1]
+            ),
+            viewer_draft=Subquery(Draft.objects.filter(**mine).values("body")[:1]),
+            viewer_thread_level=Subquery(Watch.objects.filter(**mine).values("level")[:1]),
+            viewer_category_level=Subquery(
+                Watch.objects.filter(user=viewer, category=OuterRef("category_id")).values("level")[
+                    :1
+                ]
+            ),
+            has_polls=Exists(Poll.objects.filter(thread=OuterRef("pk"))),
+        )
     return _thread_for_viewer(threads, viewer=viewer, pk=pk)
 
 
@@ -212,10 +244,38 @@ REACTORS_NAMED = 10  # names in a reaction's "who reacted"; the rest are counted
 
 def _posts_shown() -> QuerySet[Post]:
     """Posts with everything the post partial shows but their reactions (see
-    ``_with_reactions``), in a constant number of queries."""
-    return Post.objects.select_related(
-        "author", "author__organisation", "organisation", "reply_to", "reply_to__author"
-    ).prefetch_related("attachments")
+    ``_with_reactions``), in a constant number of queries.
+
+    Only the columns the partial reads: not the post's Markdown source, nor a
+    replied-to post's text, nor the rest of each person's account, which would
+    be most of what the page's largest query carries and turns into objects.
+    """
+    return (
+        Post.objects.select_related(
+            "author", "author__organisation", "organisation", "reply_to", "reply_to__author"
+        )
+        .only(
+            "thread",
+            "number",
+            "author",
+            "organisation",
+            "html",
+            "reply_to",
+            "created_at",
+            "edited_at",
+            "deleted_at",
+            "deleted_by",
+            "is_hidden",
+            "reaction_counts",
+            *(f"author__{name}" for name in _PERSON),
+            *(f"author__organisation__{name}" for name in _ORGANISATION),
+            *(f"organisation__{name}" for name in _ORGANISATION),
+            "reply_to__number",
+            "reply_to__author",
+            *(f"reply_to__author__{name}" for name in _PERSON),
+        )
+        .prefetch_related("attachments")
+    )
 
 
 def _with_reactions(posts: list[Post]) -> list[Post]:
@@ -367,6 +427,8 @@ def reply_target(*, viewer: User, thread: Thread, pk: str | int) -> Post | None:
 def read_state_for(*, viewer: User, thread: Thread) -> int:
     if not viewer.is_authenticated:
         return thread.last_post_number
+    if hasattr(thread, "viewer_last_read"):
+        return thread.viewer_last_read or 0
     state = ReadState.objects.filter(user=viewer, thread=thread).first()
     return state.last_read_number if state else 0
 
@@ -400,6 +462,8 @@ def thread_draft_for(*, viewer: User) -> Draft | None:
 def draft_for(*, viewer: User, thread: Thread) -> str:
     if not viewer.is_authenticated:
         return ""
+    if hasattr(thread, "viewer_draft"):
+        return thread.viewer_draft or ""
     draft = Draft.objects.filter(user=viewer, thread=thread).first()
     return draft.body if draft else ""
 
@@ -411,14 +475,23 @@ def tracking_level_for(
     on a category; normal when they chose none. One query."""
     if not viewer.is_authenticated:
         return TrackingLevel.NORMAL
-    if thread is not None:
-        rows = Watch.objects.filter(
-            Q(thread=thread) | Q(category_id=thread.category_id), user=viewer
-        ).order_by("thread_id")
+    if thread is not None and hasattr(thread, "viewer_thread_level"):
+        levels = [getattr(thread, "viewer_category_level", None), thread.viewer_thread_level]
+    elif thread is not None:
+        rows = {
+            row.thread_id is not None: row.level
+            for row in Watch.objects.filter(
+                Q(thread=thread) | Q(category_id=thread.category_id), user=viewer
+            )
+        }
+        levels = [rows.get(False), rows.get(True)]
     else:
-        rows = Watch.objects.filter(user=viewer, category=category)
-    levels = [row.level for row in rows]
-    return levels[-1] if levels else TrackingLevel.NORMAL
+        levels = list(
+            Watch.objects.filter(user=viewer, category=category).values_list("level", flat=True)
+        )
+    # The thread's own level wins over its category's.
+    chosen = [level for level in levels if level is not None]
+    return chosen[-1] if chosen else TrackingLevel.NORMAL
 
 
 def events_after(*, thread: Thread, seq: int, limit: int = 500) -> list[tuple[int, str]] | None:
@@ -566,6 +639,8 @@ def poll_results(*, poll: Poll) -> dict[str, Any]:
 def polls_for_thread(*, viewer: User, thread: Thread) -> list[Poll]:
     """The thread's polls with what this viewer sees of each: the results (when they
     are shown), their own (or their city's) answer, and whether they may answer."""
+    if getattr(thread, "has_polls", True) is False:
+        return []
     polls = list(Poll.objects.filter(thread=thread).prefetch_related("options"))
     if not polls:
         return polls

@@ -22,6 +22,9 @@ if TYPE_CHECKING:
 TargetLoader = Callable[["User", list[int]], dict[int, Any]]
 # ``can_read(reader, target)``: the same rule for one target already in hand.
 TargetCheck = Callable[["User", Any], bool]
+# ``readable_ids(reader, ids)``: the ids among ``ids`` that ``load`` would return, read
+# without loading the targets (for counting, on every page's header).
+TargetIds = Callable[["User", list[int]], set[int]]
 # ``render(notification, target)`` returns the sentence in the active language;
 # ``target`` is None for a kind without a target.
 Renderer = Callable[["Notification", Any], str]
@@ -54,6 +57,12 @@ class TargetType:
     name: str
     load: TargetLoader
     can_read: TargetCheck
+    readable_ids: TargetIds | None = None
+
+    def ids(self, reader: "User", ids: list[int]) -> set[int]:
+        if self.readable_ids is not None:
+            return self.readable_ids(reader, ids)
+        return set(self.load(reader, ids))
 
 
 _TARGETS: dict[str, TargetType] = {}
@@ -66,8 +75,14 @@ def register_kind(kind: Kind) -> Kind:
     return kind
 
 
-def register_target(name: str, *, load: TargetLoader, can_read: TargetCheck) -> None:
-    _TARGETS[name] = TargetType(name=name, load=load, can_read=can_read)
+def register_target(
+    name: str,
+    *,
+    load: TargetLoader,
+    can_read: TargetCheck,
+    readable_ids: TargetIds | None = None,
+) -> None:
+    _TARGETS[name] = TargetType(name=name, load=load, can_read=can_read, readable_ids=readable_ids)
 
 
 def target_type_get(name: str) -> TargetType:
@@ -87,17 +102,34 @@ def readable_targets(
     reader: "User", notifications: Iterable["Notification"]
 ) -> dict[tuple[str, int], Any]:
     """The targets of ``notifications`` the reader may read now, one query set per type."""
+    found: dict[tuple[str, int], Any] = {}
+    for registered, ids in _wanted(notifications):
+        for pk, target in registered.load(reader, ids).items():
+            found[(registered.name, pk)] = target
+    return found
+
+
+def _wanted(notifications: Iterable["Notification"]) -> list[tuple[TargetType, list[int]]]:
+    """The target ids of ``notifications`` by registered target type."""
     wanted: dict[str, set[int]] = {}
     for notification in notifications:
         if notification.target_type and notification.target_id is not None:
             wanted.setdefault(notification.target_type, set()).add(notification.target_id)
-    found: dict[tuple[str, int], Any] = {}
-    for target_type, ids in wanted.items():
-        registered = _TARGETS.get(target_type)
-        if registered is None:
-            continue
-        for pk, target in registered.load(reader, sorted(ids)).items():
-            found[(target_type, pk)] = target
+    return [
+        (_TARGETS[target_type], sorted(ids))
+        for target_type, ids in wanted.items()
+        if target_type in _TARGETS
+    ]
+
+
+def readable_target_keys(
+    reader: "User", notifications: Iterable["Notification"]
+) -> set[tuple[str, int]]:
+    """The (type, id) of the targets of ``notifications`` the reader may read now, as
+    ``readable_targets`` finds them but without loading them."""
+    found: set[tuple[str, int]] = set()
+    for registered, ids in _wanted(notifications):
+        found.update((registered.name, pk) for pk in registered.ids(reader, ids))
     return found
 
 

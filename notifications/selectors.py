@@ -10,7 +10,7 @@ from django.db.models import QuerySet
 from django.http import Http404
 
 from accounts.models import User
-from notifications.kinds import kind_get, readable_targets
+from notifications.kinds import kind_get, readable_target_keys, readable_targets
 from notifications.models import Mute, Notification
 
 PAGE_SIZE = 25
@@ -62,7 +62,7 @@ def unread_count(*, user: User) -> int:
             "pk", "kind", "target_type", "target_id"
         )
     )
-    targets = readable_targets(user, unread)
+    targets = readable_target_keys(user, unread)
     return sum(
         1 for n in unread if not n.target_type or (n.target_type, n.target_id or 0) in targets
     )

@@ -12,6 +12,7 @@ from accounts.models import Role
 from forum import services
 from forum.models import Attachment, Draft, Thread
 from tests.factories import CategoryFactory, OrganisationFactory, UserFactory
+from tests.queries import SESSION
 
 pytestmark = pytest.mark.django_db
 
@@ -264,5 +265,6 @@ def test_the_thread_page_with_pictures_keeps_its_query_count(
         client.get(thread.get_absolute_url())
 
 
-# The page's queries, the thread's polls (one, none there) among them.
-QUERIES_THREAD_PAGE = 14
+# The page's queries; the viewer's reading state, draft, tracking level and
+# whether the thread has polls come with the thread's row.
+QUERIES_THREAD_PAGE = 7 + SESSION

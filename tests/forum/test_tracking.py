@@ -184,6 +184,17 @@ def test_the_thread_page_offers_the_levels_as_a_radio_group(world):
     )  # nobody to notify: no control for a visitor
 
 
+def test_the_thread_page_shows_the_threads_own_level_over_its_categorys(world):
+    url = f"/forum/t/{world['thread'].pk}/"
+    client = browser(world["reader"])
+    level(world, "reader", "muted", category=world["category"])
+    assert 'value="muted" id="tracking-muted" checked' in client.get(url).content.decode()
+    level(world, "reader", "watching", thread=world["thread"])
+    page = client.get(url).content.decode()
+    assert 'value="watching" id="tracking-watching" checked' in page
+    assert 'id="tracking-muted" checked' not in page
+
+
 def test_choosing_a_level_on_the_thread_page(world):
     client = browser(world["reader"])
     url = f"/forum/t/{world['thread'].pk}/tracking/"

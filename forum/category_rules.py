@@ -1,0 +1,99 @@
+"""The categories' read rules, shared between requests through the cache.
+
+Every page a member opens asks who may read which category: the thread page
+for its thread, lists and counts for all of them (the notification badge of
+every page among them). The rules are a few dozen rows that change when an
+administrator edits a category, so asking the database twice per page
+(categories, then their read organisations) is most of a small page's
+queries. Here they are read once into a snapshot stored in the cache under
+a version; a change to a category or to its read organisations sets a new
+version, so the next request reads the rules afresh. There is nothing to
+invalidate by hand and no stale rule to wait out.
+
+The version is a random token rather than a counter: a cache that loses the
+version key (evicted, flushed) starts a new token and can never land on an
+old snapshot written under a reused number. It is set when the change is
+made, so later reads in the same transaction see the change, and again after
+commit, so a request that read the rules from the database between the two
+(seeing the old ones) stored them under a version nobody asks for any more.
+
+A cache that is away makes each request read the rules from the database, as
+before: slower, never wrong.
+"""
+
+import logging
+import uuid
+from dataclasses import dataclass
+
+from django.core.cache import cache
+from django.db import transaction
+
+logger = logging.getLogger(__name__)
+
+VERSION_KEY = "forum:category-rules:version"
+TIMEOUT = 24 * 60 * 60
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """What a category's read rule asks for: roles and organisations (empty: any)."""
+
+    read_roles: tuple[str, ...]
+    organisation_ids: frozenset[int]
+
+    @property
+    def is_restricted(self) -> bool:
+        return bool(self.read_roles or self.organisation_ids)
+
+
+def _from_database() -> dict[int, Rule]:
+    from forum.models import Category
+
+    through = Category.read_organisations.through
+    organisations: dict[int, set[int]] = {}
+    for category_id, organisation_id in through.objects.values_list(
+        "category_id", "organisation_id"
+    ):
+        organisations.setdefault(category_id, set()).add(organisation_id)
+    return {
+        pk: Rule(tuple(read_roles or ()), frozenset(organisations.get(pk, ())))
+        for pk, read_roles in Category.objects.values_list("pk", "read_roles")
+    }
+
+
+def rules() -> dict[int, Rule]:
+    """Every category's read rule, by category id."""
+    try:
+        version = cache.get(VERSION_KEY)
+        if version is None:
+            version = uuid.uuid4().hex
+            if not cache.add(VERSION_KEY, version, None):
+                version = cache.get(VERSION_KEY) or version
+        key = f"forum:category-rules:{version}"
+        snapshot = cache.get(key)
+    except Exception:  # a cache that is away slows the page down, never breaks it
+        logger.warning("The category rules could not be read from the cache", exc_info=True)
+        return _from_database()
+    if snapshot is None:
+        snapshot = _from_database()
+        try:
+            cache.set(key, snapshot, TIMEOUT)
+        except Exception:
+            logger.warning("The category rules could not be cached", exc_info=True)
+    return snapshot
+
+
+def _new_version() -> None:
+    try:
+        cache.set(VERSION_KEY, uuid.uuid4().hex, None)
+    except Exception:
+        # With the cache away nobody reads a snapshot either; when it is back,
+        # the version it held may be stale, so say so loudly.
+        logger.error("The category rules' cache version could not be renewed", exc_info=True)
+
+
+def changed(**_kwargs: object) -> None:
+    """A category or its read organisations changed: read the rules afresh, now and
+    after commit (connected in ``ForumConfig.ready``)."""
+    _new_version()
+    transaction.on_commit(_new_version)

@@ -1,0 +1,103 @@
+"""The categories' read rules are shared between requests through the cache
+(forum.category_rules): a change to a category's roles or organisations holds on
+the very next request, on every way out, with the rules already cached."""
+
+import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.test import Client, TestCase
+from django.test.utils import CaptureQueriesContext
+
+from accounts.models import Role
+from forum import category_rules, services
+from tests.factories import CategoryFactory, OrganisationFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def world():
+    pori, porvoo = OrganisationFactory(slug="pori"), OrganisationFactory(slug="porvoo")
+    category = CategoryFactory(slug="hankinnat", name_fi="Hankinnat")
+    author = UserFactory(organisation=porvoo, roles=[Role.STEERING_GROUP])
+    thread = services.thread_create(
+        actor=author, category=category, title="Kilpailutuksen aikataulu", body="Luonnos"
+    )
+    reader = Client()
+    reader.force_login(UserFactory(organisation=pori))
+    return {
+        "pori": pori,
+        "porvoo": porvoo,
+        "category": category,
+        "thread": thread,
+        "reader": reader,
+    }
+
+
+def sees(client: Client, thread) -> dict[str, bool]:
+    """Whether the thread shows on its page, in its category's list and in the forum's index."""
+    return {
+        "page": client.get(f"/forum/t/{thread.pk}/").status_code == 200,
+        "category": thread.title in client.get("/forum/c/hankinnat/").content.decode(),
+        "index": thread.title in client.get("/forum/").content.decode(),
+    }
+
+
+EVERYWHERE = {"page": True, "category": True, "index": True}
+NOWHERE = {"page": False, "category": False, "index": False}
+
+
+def test_restricting_a_category_to_other_organisations_holds_at_once(world):
+    reader, thread, category = world["reader"], world["thread"], world["category"]
+    assert sees(reader, thread) == EVERYWHERE  # the rules are in the cache now
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        category.read_organisations.set([world["porvoo"]])
+    assert sees(reader, thread) == NOWHERE
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        category.read_organisations.add(world["pori"])
+    assert sees(reader, thread) == EVERYWHERE
+
+
+def test_restricting_a_category_to_a_role_holds_at_once_also_before_commit(world):
+    reader, thread, category = world["reader"], world["thread"], world["category"]
+    assert sees(reader, thread) == EVERYWHERE
+    # No commit yet: a later read in the same transaction sees the change.
+    category.read_roles = [Role.STEERING_GROUP]
+    category.save()
+    assert sees(reader, thread) == NOWHERE
+    steering = Client()
+    steering.force_login(UserFactory(organisation=world["pori"], roles=[Role.STEERING_GROUP]))
+    assert sees(steering, thread) == EVERYWHERE
+
+
+def test_the_rules_are_read_from_the_database_once_then_from_the_cache(world):
+    reader, thread = world["reader"], world["thread"]
+    cache.delete(category_rules.VERSION_KEY)  # as if evicted: a new version, read afresh
+    with CaptureQueriesContext(connection) as first:
+        reader.get(f"/forum/t/{thread.pk}/")
+    with CaptureQueriesContext(connection) as second:
+        reader.get(f"/forum/t/{thread.pk}/")
+    reads = [
+        [q["sql"] for q in captured if "forum_category_read_organisations" in q["sql"]]
+        for captured in (first, second)
+    ]
+    assert len(reads[0]) == 1
+    assert reads[1] == []
+
+
+class Away:
+    """A cache that cannot be reached."""
+
+    def __getattr__(self, name):
+        def fail(*args, **kwargs):
+            raise ConnectionError("cache away")
+
+        return fail
+
+
+def test_a_cache_that_is_away_reads_the_rules_from_the_database(world, monkeypatch):
+    reader, thread, category = world["reader"], world["thread"], world["category"]
+    monkeypatch.setattr(category_rules, "cache", Away())
+    assert sees(reader, thread) == EVERYWHERE
+    category.read_organisations.set([world["porvoo"]])
+    assert sees(reader, thread) == NOWHERE
