@@ -200,17 +200,7 @@ else:
     }
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
-# Sessions live in the database; with Redis they are also cached there, so a
-# page reads its session without a query. Every way a session ends (sign-out,
-# the IAM's back-channel logout, the idle sweep) goes through the session
-# engine, which removes both copies. Without Redis the cache is per process and
-# a session ended by another process would outlive its end there, so the
-# database alone holds them.
-SESSION_ENGINE = (
-    "django.contrib.sessions.backends.cached_db"
-    if REDIS_URL
-    else "django.contrib.sessions.backends.db"
-)
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
 # Background tasks: immediate in the embedded default, a database queue
 # worked by `manage.py db_worker` in production.

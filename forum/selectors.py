@@ -21,7 +21,7 @@ from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from accounts.models import Role, User
+from accounts.models import Organisation, Role, User
 from forum import mentions, permissions
 from forum.markdown import render as render_markdown
 from forum.models import (
@@ -243,39 +243,62 @@ REACTORS_NAMED = 10  # names in a reaction's "who reacted"; the rest are counted
 
 
 def _posts_shown() -> QuerySet[Post]:
-    """Posts with everything the post partial shows but their reactions (see
-    ``_with_reactions``), in a constant number of queries.
+    """Posts with the columns the post partial reads (not the Markdown source), and
+    whether each has attachments; ``_with_people`` adds the rest."""
+    return Post.objects.only(
+        "thread",
+        "number",
+        "author",
+        "organisation",
+        "html",
+        "reply_to",
+        "created_at",
+        "edited_at",
+        "deleted_at",
+        "deleted_by",
+        "is_hidden",
+        "reaction_counts",
+    ).annotate(has_attachments=Exists(Attachment.objects.filter(post=OuterRef("pk"))))
 
-    Only the columns the partial reads: not the post's Markdown source, nor a
-    replied-to post's text, nor the rest of each person's account, which would
-    be most of what the page's largest query carries and turns into objects.
+
+def _with_people(posts: list[Post]) -> list[Post]:
+    """Give ``posts`` (from ``_posts_shown``) their authors, organisations, replied-to
+    posts and attachments, in a constant number of queries.
+
+    A page's fifty posts come from a handful of people: each person and
+    organisation is read once and shared by their posts, where joining them to
+    every row (``select_related``) turned the same few people into hundreds of
+    objects, most of the page's largest query. Attachments are read only when a
+    post on the page has some.
     """
-    return (
-        Post.objects.select_related(
-            "author", "author__organisation", "organisation", "reply_to", "reply_to__author"
-        )
-        .only(
-            "thread",
-            "number",
-            "author",
-            "organisation",
-            "html",
-            "reply_to",
-            "created_at",
-            "edited_at",
-            "deleted_at",
-            "deleted_by",
-            "is_hidden",
-            "reaction_counts",
-            *(f"author__{name}" for name in _PERSON),
-            *(f"author__organisation__{name}" for name in _ORGANISATION),
-            *(f"organisation__{name}" for name in _ORGANISATION),
-            "reply_to__number",
-            "reply_to__author",
-            *(f"reply_to__author__{name}" for name in _PERSON),
-        )
-        .prefetch_related("attachments")
+    replied = {post.reply_to_id for post in posts if post.reply_to_id}
+    replies = Post.objects.only("number", "author").in_bulk(replied) if replied else {}
+    people = (
+        User.objects.select_related("organisation")
+        .only(*_PERSON, *(f"organisation__{name}" for name in _ORGANISATION))
+        .in_bulk({post.author_id for post in posts} | {r.author_id for r in replies.values()})
     )
+    organisations = {
+        person.organisation_id: person.organisation
+        for person in people.values()
+        if person.organisation is not None
+    }
+    missing = {post.organisation_id for post in posts} - organisations.keys() - {None}
+    if missing:
+        organisations.update(Organisation.objects.only(*_ORGANISATION).in_bulk(missing))
+    for reply in replies.values():
+        reply.author = people[reply.author_id]
+    for post in posts:
+        post.author = people[post.author_id]
+        post.organisation = organisations.get(post.organisation_id)
+        if post.reply_to_id in replies:
+            post.reply_to = replies[post.reply_to_id]
+    # With none on the page, ``post.attachments.all()`` answers "none" without a query.
+    attachments = Attachment.objects.all()
+    if not any(getattr(post, "has_attachments", True) for post in posts):
+        attachments = attachments.none()
+    prefetch_related_objects(posts, Prefetch("attachments", queryset=attachments))
+    return posts
 
 
 def _with_reactions(posts: list[Post]) -> list[Post]:
@@ -377,7 +400,7 @@ def post_page(*, viewer: User, thread: Thread, page: int | str = 1) -> Page[Post
         thread=thread, number__gt=first, number__lte=first + POSTS_PER_PAGE
     )
     result.object_list = _decorate(
-        _with_reactions(list(posts.order_by("number"))),
+        _with_reactions(_with_people(list(posts.order_by("number")))),
         viewer=viewer,
         thread=thread,
         abilities=permissions.thread_abilities(viewer, thread),
@@ -394,7 +417,9 @@ def posts_get_for_fragments(
     if after is not None:
         wanted |= Q(number__gt=after)
     posts = _with_reactions(
-        list(_posts_shown().filter(wanted, thread=thread).order_by("number")[:POSTS_PER_PAGE])
+        _with_people(
+            list(_posts_shown().filter(wanted, thread=thread).order_by("number")[:POSTS_PER_PAGE])
+        )
     )
     return _decorate(
         posts, viewer=viewer, thread=thread, abilities=permissions.thread_abilities(viewer, thread)

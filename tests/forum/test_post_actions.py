@@ -9,7 +9,7 @@ from django.test import Client
 from accounts.models import Role
 from forum import permissions, services
 from tests.factories import CategoryFactory, OrganisationFactory, UserFactory
-from tests.queries import SESSION
+from tests.forum.test_composer import picture
 
 pytestmark = pytest.mark.django_db
 
@@ -192,8 +192,8 @@ def test_thread_page_and_fragments_queries_are_pinned(world, posts, django_asser
 # The page is read by its post numbers (no count of the thread's posts), a thread's
 # and category's access lists only when the rules need them, and the read marker
 # is written only when it moves.
-THREAD_PAGE_QUERIES = 8 + SESSION
-FRAGMENT_QUERIES = 7 + SESSION
+THREAD_PAGE_QUERIES = 9
+FRAGMENT_QUERIES = 8
 
 
 def test_the_keyboard_help_page_is_linked_from_the_thread_and_speaks_each_language(world):
@@ -248,3 +248,35 @@ def test_reactions_are_read_only_for_posts_someone_reacted_to(world, django_asse
         page = client.get(url).content.decode()
     assert "reaction-chip" in post_html(page, 2)
     assert "Liisa Koskinen" in post_html(page, 2)
+
+
+def test_a_page_reads_its_people_once_and_attachments_only_when_a_post_has_some(
+    world, django_assert_num_queries
+):
+    thread, member = world["thread"], world["member"]
+    client = client_for(member)
+    url = f"/forum/t/{thread.pk}/?page=1"
+    kuopio = OrganisationFactory(slug="kuopio", name_fi="Kuopio")
+    for n in range(12):
+        writer = UserFactory(organisation=kuopio, display_name=f"Kirjoittaja {n}")
+        services.post_create(
+            actor=writer, thread=thread, body=f"Viesti {n}", reply_to=world["reply"]
+        )
+    nobody_reacted = THREAD_PAGE_QUERIES - 1  # see the test above
+    client.get(url)
+    with django_assert_num_queries(nobody_reacted + 1):  # the replied-to posts
+        page = client.get(url).content.decode()
+    assert "Kirjoittaja 11" in post_html(page, 14)
+    assert "Kuopio" in post_html(page, 14)
+    assert "Johan Berg (#2)" in post_html(page, 14)  # the post it replies to, and its author
+    assert "attachments" not in page
+    services.post_create(
+        actor=member,
+        thread=thread,
+        body="Liite",
+        uploads=[picture(name="kartta.png", size=(8, 8))],
+    )
+    client.get(url)
+    with django_assert_num_queries(nobody_reacted + 2):  # and the attachments
+        page = client.get(url).content.decode()
+    assert "kartta.png" in post_html(page, 15)

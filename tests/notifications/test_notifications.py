@@ -13,7 +13,6 @@ from notifications import selectors, services
 from notifications.models import Notification
 from notifications.tasks import send_notification_email
 from tests.factories import CategoryFactory, OrganisationFactory, UserFactory
-from tests.queries import SESSION
 
 pytestmark = pytest.mark.django_db
 
@@ -176,7 +175,7 @@ def test_list_queries_stay_constant(world, client, django_assert_num_queries, co
         client.get("/notifications/")
 
 
-# Session (see tests.queries), user, roles, the unread count (notifications, their
+# Session, user, roles, the unread count (notifications, their
 # posts; the categories' read rules from the cache), the page:
 # count, notifications with actors, their posts; messages and the site shell.
-QUERIES = 7 + SESSION
+QUERIES = 8
