@@ -152,6 +152,12 @@ if DATABASE_URL:
             "timeout": float(env("DATABASE_POOL_TIMEOUT", "10")),
             "check": ConnectionPool.check_connection,
         }
+        # Parameters bound by the server, so that psycopg prepares a statement the
+        # fifth time a pooled connection runs it: PostgreSQL then plans each of a
+        # page's queries once per connection rather than on every request (the
+        # thread page's largest query takes four times as long to plan as to run).
+        if env_bool("DATABASE_PREPARED_STATEMENTS", True):
+            DATABASES["default"]["OPTIONS"].update(server_side_binding=True, prepare_threshold=5)
     else:
         DATABASES["default"].update(CONN_MAX_AGE=60, CONN_HEALTH_CHECKS=True)
 else:
