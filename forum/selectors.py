@@ -96,7 +96,8 @@ def _threads_for(viewer: User, *, leave_out_muted: bool = False) -> QuerySet[Thr
         Thread.objects.filter(permissions.readable_thread_filter(viewer)), viewer
     )
     if leave_out_muted and viewer.is_authenticated:
-        threads = threads.exclude(tracking_level=TrackingLevel.MUTED)
+        # ``tracking_level`` is annotated by ``_with_viewer_state``.
+        threads = threads.exclude(Q(tracking_level=TrackingLevel.MUTED))
     return threads
 
 
