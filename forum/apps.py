@@ -1,6 +1,6 @@
 from django.apps import AppConfig
 from django.db.backends.signals import connection_created
-from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.db.models.signals import m2m_changed, post_delete, post_migrate, post_save
 from django.utils.translation import gettext_lazy as _
 
 
@@ -30,3 +30,6 @@ class ForumConfig(AppConfig):
             sender=Category.read_organisations.through,
             dispatch_uid="forum_rules_m2m",
         )
+        # A data migration writes through historical models, which send no signal
+        # the receivers above hear.
+        post_migrate.connect(category_rules.changed, dispatch_uid="forum_rules_migrate")
