@@ -332,7 +332,17 @@ def _with_reactions(posts: list[Post]) -> list[Post]:
             reacted,
             Prefetch(
                 "reactions",
-                queryset=Reaction.objects.select_related("user").order_by("created_at", "pk"),
+                # The people by name; a former member's name says their organisation.
+                queryset=Reaction.objects.select_related("user", "user__organisation")
+                .only(
+                    "post",
+                    "kind",
+                    "created_at",
+                    "user",
+                    *(f"user__{name}" for name in _PERSON),
+                    *(f"user__organisation__{name}" for name in _ORGANISATION),
+                )
+                .order_by("created_at", "pk"),
             ),
         )
     return posts

@@ -7,9 +7,11 @@ import pytest
 from django.test import Client
 
 from accounts.models import Role
+from accounts.services import member_anonymise
 from forum import permissions, services
 from tests.factories import CategoryFactory, OrganisationFactory, UserFactory
 from tests.forum.test_composer import picture
+from tests.queries import CATEGORY_RULES
 
 pytestmark = pytest.mark.django_db
 
@@ -192,8 +194,8 @@ def test_thread_page_and_fragments_queries_are_pinned(world, posts, django_asser
 # The page is read by its post numbers (no count of the thread's posts), a thread's
 # and category's access lists only when the rules need them, and the read marker
 # is written only when it moves.
-THREAD_PAGE_QUERIES = 9
-FRAGMENT_QUERIES = 8
+THREAD_PAGE_QUERIES = 9 + CATEGORY_RULES
+FRAGMENT_QUERIES = 8 + CATEGORY_RULES
 
 
 def test_the_keyboard_help_page_is_linked_from_the_thread_and_speaks_each_language(world):
@@ -280,3 +282,24 @@ def test_a_page_reads_its_people_once_and_attachments_only_when_a_post_has_some(
     with django_assert_num_queries(nobody_reacted + 2):  # and the attachments
         page = client.get(url).content.decode()
     assert "kartta.png" in post_html(page, 15)
+
+
+def test_reactions_of_former_members_read_in_the_same_queries(world, django_assert_num_queries):
+    thread, reply = world["thread"], world["reply"]
+    client = client_for(world["member"])
+    url = f"/forum/t/{thread.pk}/?page=1"
+    admin = UserFactory(roles=[Role.PLATFORM_ADMIN])
+    kuopio = OrganisationFactory(slug="kuopio", name_fi="Kuopio")
+    people = [UserFactory(organisation=kuopio) for _ in range(3)]
+    services.reaction_toggle(actor=people[0], post=reply, kind="heart")
+    client.get(url)
+    with django_assert_num_queries(THREAD_PAGE_QUERIES):
+        client.get(url)
+    for person in people[1:]:
+        services.reaction_toggle(actor=person, post=reply, kind="heart")
+    for person in people:
+        member_anonymise(actor=admin, user=person)
+    client.get(url)
+    with django_assert_num_queries(THREAD_PAGE_QUERIES):
+        page = client.get(url).content.decode()
+    assert "Former member of Kuopio" in post_html(page, 2) or "Kuopio" in post_html(page, 2)
