@@ -18,10 +18,10 @@ class ForumConfig(AppConfig):
         from forum import category_rules
         from forum.models import Category
 
-        for signal in (post_save, post_delete):
-            signal.connect(
-                category_rules.changed, sender=Category, dispatch_uid=f"forum_rules_{signal}"
-            )
+        post_save.connect(category_rules.changed, sender=Category, dispatch_uid="forum_rules_save")
+        post_delete.connect(
+            category_rules.changed, sender=Category, dispatch_uid="forum_rules_delete"
+        )
         post_delete.connect(
             category_rules.changed, sender=Organisation, dispatch_uid="forum_rules_org"
         )

@@ -118,6 +118,16 @@ def _with_viewer_state(threads: QuerySet[Thread], viewer: User) -> QuerySet[Thre
     )
     if not viewer.is_authenticated:
         return threads
+    return threads.annotate(**_viewer_state(viewer)).annotate(
+        new_post_count=F("last_post_number") - F("last_read_number")
+    )
+
+
+def _viewer_state(viewer: User) -> dict[str, Coalesce]:
+    """The signed-in viewer's own state of each thread, as annotations: how far they
+    read (``last_read_number``, -1 if they never opened it) and their tracking
+    level (``tracking_level``: the thread's own, else its category's, else normal).
+    Read by lists' rows, ``read_state_for`` and ``tracking_level_for``."""
     last_read = ReadState.objects.filter(thread=OuterRef("pk"), user=viewer).values(
         "last_read_number"
     )[:1]
@@ -125,14 +135,14 @@ def _with_viewer_state(threads: QuerySet[Thread], viewer: User) -> QuerySet[Thre
     by_category = Watch.objects.filter(category=OuterRef("category_id"), user=viewer).values(
         "level"
     )[:1]
-    return threads.annotate(
-        last_read_number=Coalesce(Subquery(last_read, output_field=IntegerField()), Value(-1)),
-        tracking_level=Coalesce(
+    return {
+        "last_read_number": Coalesce(Subquery(last_read, output_field=IntegerField()), Value(-1)),
+        "tracking_level": Coalesce(
             Subquery(own, output_field=CharField()),
             Subquery(by_category, output_field=CharField()),
             Value(TrackingLevel.NORMAL.value),
         ),
-    ).annotate(new_post_count=F("last_post_number") - F("last_read_number"))
+    }
 
 
 def thread_list(
@@ -171,10 +181,9 @@ def thread_get_for_viewer(*, viewer: User, pk: int) -> Thread:
 
 def thread_get_for_page(*, viewer: User, pk: int) -> Thread:
     """The thread with everything its page shows; 404 if the viewer may not read it."""
-    # A category's read organisations and a confidential thread's audience are
-    # read when the rules ask for them (``Category.restricted_organisation_ids``,
-    # ``Thread.audience_organisation_ids``): a thread that is not confidential
-    # needs no audience query.
+    # A category's read organisations come from the cached rules
+    # (``forum.category_rules``); a confidential thread's audience is read when
+    # the rule asks for it (``Thread.audience_organisation_ids``).
     threads = Thread.objects.select_related(
         "category", "author", "organisation", "need", "solution", "solution__author"
     ).only(
@@ -191,17 +200,10 @@ def thread_get_for_page(*, viewer: User, pk: int) -> Thread:
         # What the page shows of the viewer's own state comes with the thread's
         # row rather than as a query each (read by ``read_state_for``,
         # ``draft_for``, ``tracking_level_for`` and ``polls_for_thread``).
-        mine = {"user": viewer, "thread": OuterRef("pk")}
         threads = threads.annotate(
-            viewer_last_read=Subquery(
-                ReadState.objects.filter(**mine).values("last_read_number")[:1]
-            ),
-            viewer_draft=Subquery(Draft.objects.filter(**mine).values("body")[:1]),
-            viewer_thread_level=Subquery(Watch.objects.filter(**mine).values("level")[:1]),
-            viewer_category_level=Subquery(
-                Watch.objects.filter(user=viewer, category=OuterRef("category_id")).values("level")[
-                    :1
-                ]
+            **_viewer_state(viewer),
+            viewer_draft=Subquery(
+                Draft.objects.filter(user=viewer, thread=OuterRef("pk")).values("body")[:1]
             ),
             has_polls=Exists(Poll.objects.filter(thread=OuterRef("pk"))),
         )
@@ -480,8 +482,8 @@ def reply_target(*, viewer: User, thread: Thread, pk: str | int) -> Post | None:
 def read_state_for(*, viewer: User, thread: Thread) -> int:
     if not viewer.is_authenticated:
         return thread.last_post_number
-    if hasattr(thread, "viewer_last_read"):
-        return thread.viewer_last_read or 0
+    if hasattr(thread, "last_read_number"):  # annotated by ``_viewer_state``
+        return max(int(thread.last_read_number), 0)
     state = ReadState.objects.filter(user=viewer, thread=thread).first()
     return state.last_read_number if state else 0
 
@@ -528,9 +530,9 @@ def tracking_level_for(
     on a category; normal when they chose none. One query."""
     if not viewer.is_authenticated:
         return TrackingLevel.NORMAL
-    if thread is not None and hasattr(thread, "viewer_thread_level"):
-        levels = [getattr(thread, "viewer_category_level", None), thread.viewer_thread_level]
-    elif thread is not None:
+    if thread is not None and hasattr(thread, "tracking_level"):  # see ``_viewer_state``
+        return str(thread.tracking_level)
+    if thread is not None:
         rows = {
             row.thread_id is not None: row.level
             for row in Watch.objects.filter(
