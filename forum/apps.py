@@ -33,3 +33,17 @@ class ForumConfig(AppConfig):
         # A data migration writes through historical models, which send no signal
         # the receivers above hear.
         post_migrate.connect(category_rules.changed, dispatch_uid="forum_rules_migrate")
+
+        # What a kept page of posts shows besides its thread's events (forum.fragments).
+        from accounts.models import User
+        from forum import fragments
+        from forum.models import Attachment, Post, Reaction
+
+        for model in (User, Organisation, Post, Attachment, Reaction):
+            for signal in (post_save, post_delete):
+                signal.connect(
+                    fragments.content_changed,
+                    sender=model,
+                    dispatch_uid=f"forum_content_{signal is post_save}_{model.__name__}",
+                )
+        post_migrate.connect(fragments.content_changed, dispatch_uid="forum_content_migrate")

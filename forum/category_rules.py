@@ -32,12 +32,13 @@ a transaction that then rolls back leaves no snapshot of what it undid.
 
 import hashlib
 import logging
-import uuid
 from dataclasses import dataclass, fields
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection, transaction
+
+from config import cache_versions
 
 logger = logging.getLogger(__name__)
 
@@ -92,12 +93,7 @@ def rules() -> dict[int, Rule]:
     if _changed_in_this_transaction():
         return _from_database()
     try:
-        version = cache.get(VERSION_KEY)
-        if version is None:
-            version = uuid.uuid4().hex
-            if not cache.add(VERSION_KEY, version, None):
-                version = cache.get(VERSION_KEY) or version
-        key = _snapshot_key(version)
+        key = _snapshot_key(cache_versions.current(VERSION_KEY))
         snapshot = cache.get(key)
     except Exception:  # a cache that is away slows the page down, never breaks it
         logger.warning("The category rules could not be read from the cache", exc_info=True)
@@ -112,12 +108,7 @@ def rules() -> dict[int, Rule]:
 
 
 def _new_version() -> None:
-    try:
-        cache.set(VERSION_KEY, uuid.uuid4().hex, None)
-    except Exception:
-        # With the cache away nobody reads a snapshot either; when it is back,
-        # the version it held may be stale, so say so loudly.
-        logger.error("The category rules' cache version could not be renewed", exc_info=True)
+    cache_versions.renew(VERSION_KEY)
 
 
 def _changed_in_this_transaction() -> bool:

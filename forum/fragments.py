@@ -16,21 +16,43 @@ thread list's rows are cached the same way, keyed on what a row shows
 Django's ``{% cache %}`` tag would need the same key spelled out in the
 template and reads the cache once per fragment; here one ``get_many`` fetches
 a whole page (one round trip to Redis in production).
+
+A thread page's posts are also kept whole (``page_posts``), so that a page
+opened again, or by the next of a hundred people following the same link, is
+one cache read instead of its posts' queries and fifty keys. Such a page is
+the same for every viewer with the same abilities in the thread (reading,
+posting, moderating, marking the answer), unless a post on it is the viewer's
+own or carries their reaction: then the page is theirs alone. Its key names
+the thread's event sequence number, which every change the services make to
+its posts raises (a post, an edit, a reaction, a deletion, hiding), and a
+content version renewed after any other change a post shows (a person's or
+an organisation's name, anonymisation, a post or attachment changed in the
+back office). Pages are kept only outside a transaction, so nothing that
+could still be rolled back is ever cached.
 """
 
+import dataclasses
 import hashlib
 import logging
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.paginator import Page
+from django.db import connection, transaction
 from django.http import HttpRequest
 from django.middleware.csrf import get_token
 from django.template.loader import get_template
 from django.utils import timezone, translation
+from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
 
+from accounts.models import Organisation, User
+from config import cache_versions
+from forum import permissions, selectors
 from forum.models import Post, Thread
 
 logger = logging.getLogger(__name__)
@@ -38,6 +60,10 @@ logger = logging.getLogger(__name__)
 TEMPLATE = "forum/thread_detail.html#post"
 ROW_TEMPLATE = "forum/_thread_row.html"
 TIMEOUT = 24 * 60 * 60
+# A whole page of posts lives at most this long: it bounds how long a page can
+# stay behind a content version renewal that failed (the cache away just then).
+PAGE_TIMEOUT = 10 * 60
+CONTENT_VERSION_KEY = "forum:content-version"
 # Stands in for the CSRF token in cached HTML; no post's text can contain it
 # unescaped, since it would have to come out of the template's own tag.
 CSRF_PLACEHOLDER = "csrf-token-placeholder-5e0b7c"
@@ -168,12 +194,6 @@ def render_posts(request: HttpRequest, thread: Thread, posts: Sequence[Post]) ->
     return [mark_safe(html.replace(CSRF_PLACEHOLDER, token)) for html in renderings]  # noqa: S308
 
 
-def attach_rendered(request: HttpRequest, thread: Thread, posts: Sequence[Post]) -> None:
-    """Give each post its rendering as ``post.rendered`` for the page template."""
-    for post, html in zip(posts, render_posts(request, thread, posts), strict=True):
-        post.rendered = html
-
-
 def attach_rendered_rows(threads: Sequence[Thread]) -> None:
     """Give each thread of a list (from ``forum.selectors.thread_list``) its row,
     rendered for the viewer, as ``thread.rendered_row``."""
@@ -181,3 +201,97 @@ def attach_rendered_rows(threads: Sequence[Thread]) -> None:
     renderings = _render_cached(keys, ROW_TEMPLATE, [{"thread": thread} for thread in threads])
     for thread, html in zip(threads, renderings, strict=True):
         thread.rendered_row = mark_safe(html)  # noqa: S308
+
+
+@dataclasses.dataclass(frozen=True)
+class PagePost:
+    """A post of a thread page as the page template shows it."""
+
+    number: int
+    rendered: SafeString
+
+
+def _renew_content_version() -> None:
+    # Kept pages expire within PAGE_TIMEOUT should the renewal fail.
+    cache_versions.renew(CONTENT_VERSION_KEY)
+
+
+# A person's fields a post shows (``forum.selectors._PERSON``); a save that names
+# only others (signing in, a profile's own settings) changes no page.
+_SHOWN_OF_A_PERSON = frozenset(selectors._PERSON) | {"is_active"}
+
+
+def content_changed(sender: type, update_fields: Any = None, **kwargs: Any) -> None:
+    """Receiver: something a post shows changed other than by a thread event; kept
+    pages give way once the change is committed (a rollback renews nothing)."""
+    if sender in (User, Organisation) and kwargs.get("created"):
+        return  # nobody's posts show them yet
+    if sender is User and update_fields is not None and not set(update_fields) & _SHOWN_OF_A_PERSON:
+        return
+    transaction.on_commit(_renew_content_version)
+
+
+def _database() -> tuple[object, ...]:
+    database = settings.DATABASES["default"]
+    return (database.get("HOST"), database.get("PORT"), str(database["NAME"]))
+
+
+def page_posts(
+    request: HttpRequest, viewer: User, thread: Thread, page: Page[Any]
+) -> list[PagePost]:
+    """The posts of ``page`` (``forum.selectors.post_page_numbers``) rendered for
+    ``viewer`` (the request's): the whole page from the cache where it holds it,
+    else each post from the fragment cache or rendered afresh, and the page kept."""
+    abilities = permissions.thread_abilities(viewer, thread)
+    key = None
+    cached = None
+    if not connection.in_atomic_block:
+        personal = selectors.page_is_personal(viewer=viewer, thread=thread, page=page)
+        try:
+            signature = (
+                cache_versions.current(CONTENT_VERSION_KEY),
+                _database(),
+                thread.event_seq,
+                thread.solution_id,
+                page.number,
+                dataclasses.astuple(abilities),
+                viewer.pk if personal else None,
+            )
+            key = _key("page", thread.pk, signature)
+            cached = cache.get(key)
+        except Exception:  # a cache that is away slows the page down, never breaks it
+            logger.warning("A page of posts could not be read from the cache", exc_info=True)
+            key = None
+    if cached is None:
+        posts = selectors.post_page_posts(
+            viewer=viewer, thread=thread, page=page, abilities=abilities
+        )
+        contexts = [
+            {"post": post, "thread": thread, "csrf_token": CSRF_PLACEHOLDER} for post in posts
+        ]
+        renderings = _render_cached([cache_key(post) for post in posts], TEMPLATE, contexts)
+        cached = [(post.number, html) for post, html in zip(posts, renderings, strict=True)]
+        if key is not None:
+            try:
+                cache.set(key, cached, PAGE_TIMEOUT)
+            except Exception:
+                logger.warning("A page of posts could not be cached", exc_info=True)
+    token = get_token(request)
+    return [
+        PagePost(number, mark_safe(html.replace(CSRF_PLACEHOLDER, token)))  # noqa: S308
+        for number, html in cached
+    ]
+
+
+def page_html(posts: Sequence[PagePost], last_read: int) -> SafeString:
+    """The page's posts (``page_posts``) as one piece of HTML, with the marker before
+    the first post the viewer has not read. Joined here rather than in a template
+    loop, which cost more than the cached page took to read."""
+    parts: list[str] = []
+    for post in posts:
+        if last_read > 0 and post.number == last_read + 1:
+            parts.append(
+                format_html('<p class="new-marker" id="new">{}</p>', _("New since your last visit"))
+            )
+        parts.append(post.rendered)
+    return mark_safe("".join(parts))  # noqa: S308  (each part is safe)

@@ -12,9 +12,9 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop, pgettext
 
-from accounts.models import User
+from accounts.models import Organisation, User
 from forum import permissions
-from forum.models import Post, Thread
+from forum.models import Category, Post, Thread
 from notifications.kinds import Kind, register_kind, register_target
 from notifications.models import Notification
 
@@ -83,8 +83,21 @@ def _post_text(notification: Notification, post: Post, reader: User) -> str:
     return post.body[:EXCERPT_LENGTH].rsplit(maxsplit=1)[0] + "…"
 
 
+# Who may read a post: its own state, its thread's, its category's and organisations'.
+READ_RULE_MODELS = (
+    Post,
+    Thread,
+    Thread.audience_organisations.through,
+    Category,
+    Category.read_organisations.through,
+    Organisation,
+)
 register_target(
-    POST, load=_load_posts, can_read=permissions.can_read_post, readable_ids=_readable_post_ids
+    POST,
+    load=_load_posts,
+    can_read=permissions.can_read_post,
+    readable_ids=_readable_post_ids,
+    depends_on=READ_RULE_MODELS,
 )
 register_kind(
     Kind(
@@ -151,4 +164,6 @@ def _load_threads(reader: User, ids: list[int]) -> dict[int, Thread]:
 
 # Only notifications moved from before they were stored as kinds point at a
 # thread rather than a post.
-register_target(THREAD, load=_load_threads, can_read=permissions.can_read_thread)
+register_target(
+    THREAD, load=_load_threads, can_read=permissions.can_read_thread, depends_on=READ_RULE_MODELS
+)

@@ -416,26 +416,58 @@ def _decorate(
 def post_page(*, viewer: User, thread: Thread, page: int | str = 1) -> Page[Post]:
     """One page of a thread's posts, with everything a post shows and the viewer's
     actions on each, in constant queries."""
+    result: Page[Any] = post_page_numbers(thread=thread, page=page)
+    result.object_list = post_page_posts(viewer=viewer, thread=thread, page=result)
+    return result
+
+
+def post_page_numbers(*, thread: Thread, page: int | str = 1) -> Page[int]:
+    """Which page of the thread ``page`` names ("last", a number, or the nearest page
+    that exists): the post numbers it holds, read from the thread alone."""
     # Posts are numbered 1, 2, 3… in their thread and never removed (a deleted
     # post stays as its tombstone), so page n holds the numbers 50(n-1)+1 to 50n
     # (as ``page_of_post`` says): the page is read by its numbers on the
     # (thread, number) index, with no count of the thread's posts and no OFFSET
     # past the pages before it.
-    paginator: Paginator[int] = Paginator(range(thread.last_post_number), POSTS_PER_PAGE)
+    paginator: Paginator[int] = Paginator(range(1, thread.last_post_number + 1), POSTS_PER_PAGE)
     if page == "last":
         page = paginator.num_pages
-    result: Page[Any] = paginator.get_page(page)
-    first = (result.number - 1) * POSTS_PER_PAGE
+    return paginator.get_page(page)
+
+
+def post_page_posts(
+    *,
+    viewer: User,
+    thread: Thread,
+    page: Page[Any],
+    abilities: permissions.ThreadAbilities | None = None,
+) -> list[Post]:
+    """The posts of ``page`` (from ``post_page_numbers``) with everything a post shows
+    and the viewer's actions on each, in constant queries."""
+    first = (page.number - 1) * POSTS_PER_PAGE
     posts = _posts_shown().filter(
         thread=thread, number__gt=first, number__lte=first + POSTS_PER_PAGE
     )
-    result.object_list = _decorate(
+    return _decorate(
         _with_reactions(_with_people(list(posts.order_by("number")))),
         viewer=viewer,
         thread=thread,
-        abilities=permissions.thread_abilities(viewer, thread),
+        abilities=abilities or permissions.thread_abilities(viewer, thread),
     )
-    return result
+
+
+def page_is_personal(*, viewer: User, thread: Thread, page: Page[Any]) -> bool:
+    """Whether a post on ``page`` is the viewer's own or has their reaction: only then
+    does the page show them controls or choices no other viewer with the same
+    abilities gets (``forum.fragments.page_posts``)."""
+    if not viewer.is_authenticated:
+        return False
+    first = (page.number - 1) * POSTS_PER_PAGE
+    return (
+        Post.objects.filter(thread=thread, number__gt=first, number__lte=first + POSTS_PER_PAGE)
+        .filter(Q(author=viewer) | Q(reactions__user=viewer))
+        .exists()
+    )
 
 
 def posts_get_for_fragments(

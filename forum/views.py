@@ -204,13 +204,16 @@ def mention_candidates(request: HttpRequest) -> HttpResponse:
 
 def _thread_context(request, thread, page, form=None):
     viewer = request.user
-    if page is not None:
-        fragments.attach_rendered(request, thread, page.object_list)
     last_read = selectors.read_state_for(viewer=viewer, thread=thread)
+    posts_html = ""
+    if page is not None:
+        page.object_list = fragments.page_posts(request, viewer, thread, page)
+        posts_html = fragments.page_html(page.object_list, last_read)
     can_moderate = permissions.can_moderate_thread(viewer, thread)
     return {
         "thread": thread,
         "page": page,
+        "posts_html": posts_html,
         "form": form
         or PostForm(initial={"body": selectors.draft_for(viewer=viewer, thread=thread)}),
         "can_post": permissions.can_post(viewer, thread),
@@ -249,7 +252,7 @@ def thread_detail(request: HttpRequest, pk: int) -> HttpResponse:
         last_read = selectors.read_state_for(viewer=request.user, thread=thread)
         first_unread = min(last_read + 1, max(thread.last_post_number, 1))
         requested = (first_unread - 1) // selectors.POSTS_PER_PAGE + 1
-    page = selectors.post_page(viewer=request.user, thread=thread, page=requested)
+    page = selectors.post_page_numbers(thread=thread, page=requested)
     context = _thread_context(request, thread, page)
     response = render(request, "forum/thread_detail.html", context)
     if request.user.is_authenticated and page.object_list:
@@ -310,7 +313,7 @@ def post_create(request: HttpRequest, pk: int) -> HttpResponse:
     if _wants_json(request):
         return JsonResponse({"errors": form.errors.get_json_data()}, status=status)
     thread = selectors.thread_get_for_page(viewer=request.user, pk=pk)
-    page = selectors.post_page(viewer=request.user, thread=thread, page="last")
+    page = selectors.post_page_numbers(thread=thread, page="last")
     context = _thread_context(request, thread, page, form)
     context["preview"] = preview
     return render(request, "forum/thread_detail.html", context, status=status)
@@ -763,7 +766,7 @@ def poll_vote(request: HttpRequest, pk: int) -> HttpResponse:
         if _wants_json(request):
             return JsonResponse({"errors": error.messages}, status=400)
         thread = selectors.thread_get_for_page(viewer=request.user, pk=poll.thread_id)
-        page = selectors.post_page(viewer=request.user, thread=thread, page="last")
+        page = selectors.post_page_numbers(thread=thread, page="last")
         context = _thread_context(request, thread, page)
         for shown in context["polls"]:
             if shown.pk == poll.pk:

@@ -3,7 +3,7 @@ each points at a need and is shown only to those who may still read it."""
 
 from django.utils.translation import gettext as _
 
-from accounts.models import User
+from accounts.models import Organisation, User
 from needs_registry import permissions
 from needs_registry.models import Need, Status
 from notifications.kinds import Kind, register_kind, register_target
@@ -35,6 +35,8 @@ def _merged(notification: Notification, need: Need) -> str:
     }
 
 
-register_target(NEED, load=_load_needs, can_read=permissions.can_read_need)
+register_target(
+    NEED, load=_load_needs, can_read=permissions.can_read_need, depends_on=(Need, Organisation)
+)
 register_kind(Kind(name=STATUS_CHANGED, target_type=NEED, render=_status_changed))
 register_kind(Kind(name=MERGED, target_type=NEED, render=_merged))

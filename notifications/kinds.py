@@ -12,9 +12,19 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from django.db import transaction
+from django.db.models.signals import m2m_changed, post_delete, post_save
+
+from config import cache_versions
+
 if TYPE_CHECKING:
     from accounts.models import User
     from notifications.models import Notification
+
+# Renewed after every change that may change who may read some target (see
+# ``register_target``'s ``depends_on``): the unread counts kept in the cache
+# (``notifications.selectors.unread_count``) name the version they were counted under.
+ACCESS_VERSION_KEY = "notifications:access-version"
 
 
 # ``load(reader, ids)`` returns the targets among ``ids`` the reader may read,
@@ -81,8 +91,31 @@ def register_target(
     load: TargetLoader,
     can_read: TargetCheck,
     readable_ids: TargetIds | None = None,
+    depends_on: Iterable[type] = (),
 ) -> None:
+    """Register a target type. ``depends_on`` names every model (and many-to-many
+    table) a change to which may change who may read such a target, besides the
+    reader's own roles and organisation: a save or deletion of one renews
+    ``ACCESS_VERSION_KEY`` once committed."""
     _TARGETS[name] = TargetType(name=name, load=load, can_read=can_read, readable_ids=readable_ids)
+    for model in depends_on:
+        for signal in (post_save, post_delete, m2m_changed):
+            signal.connect(
+                access_changed,
+                sender=model,
+                dispatch_uid=f"notifications_access_{id(signal)}_{model._meta.label}",  # type: ignore[attr-defined]
+            )
+
+
+def access_changed(**kwargs: Any) -> None:
+    """Receiver: who may read some target may have changed; kept unread counts give
+    way once the change is committed (a rollback renews nothing)."""
+    transaction.on_commit(_renew_access_version)
+
+
+def _renew_access_version() -> None:
+    # Kept counts expire within notifications.selectors.COUNT_TIMEOUT should it fail.
+    cache_versions.renew(ACCESS_VERSION_KEY)
 
 
 def target_type_get(name: str) -> TargetType:

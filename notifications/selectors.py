@@ -2,18 +2,35 @@
 against its reader's read rule (a notification about something they may no
 longer read is neither shown, counted nor e-mailed)."""
 
+import hashlib
+import logging
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
+from django.core.cache import cache
 from django.core.paginator import Page, Paginator
-from django.db.models import QuerySet
+from django.db import connection
+from django.db.models import Count, Max, QuerySet
 from django.http import Http404
 
 from accounts.models import User
-from notifications.kinds import kind_get, readable_target_keys, readable_targets
+from config import cache_versions
+from notifications.kinds import (
+    ACCESS_VERSION_KEY,
+    kind_get,
+    readable_target_keys,
+    readable_targets,
+)
 from notifications.models import Mute, Notification
 
+logger = logging.getLogger(__name__)
+
 PAGE_SIZE = 25
+# A kept unread count lives at most this long: it bounds how long a count can stay
+# behind a change to who may read something that no registered model's signal
+# told of (a bulk update), or an access version renewal that failed.
+COUNT_TIMEOUT = 5 * 60
 
 
 @dataclass(frozen=True)
@@ -54,17 +71,64 @@ def _for(user: User) -> QuerySet[Notification]:
 
 
 def unread_count(*, user: User) -> int:
-    """How many unread notifications the member may still read."""
+    """How many unread notifications the member may still read.
+
+    Every page's header shows it, and counting means asking each unread
+    notification's read rule. So the count is kept in the cache under what it
+    depends on: the member's unread notifications (how many, and the newest:
+    ids only grow and a notification is never made unread again, so these two
+    name the set), the member's roles and organisation, and the access version
+    that every change to who may read a target renews
+    (``notifications.kinds.register_target``). Counts are kept only outside a
+    transaction, so nothing that could still be rolled back is cached.
+    """
     if not user.is_authenticated:
         return 0
-    unread = list(
-        Notification.objects.filter(user=user, read_at__isnull=True).only(
-            "pk", "kind", "target_type", "target_id"
+    unread = Notification.objects.filter(user=user, read_at__isnull=True)
+    summary = unread.aggregate(count=Count("pk"), newest=Max("pk"))
+    if not summary["count"]:
+        return 0
+    if connection.in_atomic_block:
+        return _count_readable(user, unread)
+    database = settings.DATABASES["default"]
+    made_of = repr(
+        (
+            (database.get("HOST"), database.get("PORT"), str(database["NAME"])),
+            user.pk,
+            summary["count"],
+            summary["newest"],
+            user.organisation_id,
+            user.is_active,
+            user.is_superuser,
+            sorted(user.role_set),
         )
     )
-    targets = readable_target_keys(user, unread)
+    key = "notifications:unread:" + hashlib.blake2b(made_of.encode(), digest_size=16).hexdigest()
+    try:
+        # The version is read before counting: a change committed meanwhile
+        # renews it, and the count kept under the old one is never read again.
+        kept = cache.get_many([ACCESS_VERSION_KEY, key])
+        version = kept.get(ACCESS_VERSION_KEY) or cache_versions.current(ACCESS_VERSION_KEY)
+    except Exception:  # a cache that is away slows the page down, never breaks it
+        logger.warning("An unread count could not be read from the cache", exc_info=True)
+        return _count_readable(user, unread)
+    if key in kept and kept[key][0] == version:
+        return int(kept[key][1])
+    count = _count_readable(user, unread)
+    try:
+        cache.set(key, (version, count), COUNT_TIMEOUT)
+    except Exception:
+        logger.warning("An unread count could not be cached", exc_info=True)
+    return count
+
+
+def _count_readable(user: User, unread: QuerySet[Notification]) -> int:
+    notifications = list(unread.only("pk", "kind", "target_type", "target_id"))
+    targets = readable_target_keys(user, notifications)
     return sum(
-        1 for n in unread if not n.target_type or (n.target_type, n.target_id or 0) in targets
+        1
+        for n in notifications
+        if not n.target_type or (n.target_type, n.target_id or 0) in targets
     )
 
 

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import User
+from accounts.models import Organisation, User
 from needs_registry.models import Need, Status
 from needs_registry.notification_kinds import NEED
 from notifications.kinds import Kind, register_kind, register_target
@@ -101,10 +101,30 @@ def _ballot_closed(notification: Notification, ballot: Ballot) -> str:
     }
 
 
-register_target(MEETING, load=_load_meetings, can_read=permissions.can_read_meeting)
-register_target(MINUTES, load=_load_minutes, can_read=permissions.can_read_minutes)
-register_target(DECISION, load=_load_decisions, can_read=permissions.can_read_decision)
-register_target(BALLOT, load=_load_ballots, can_read=permissions.can_read_ballot)
+# Who may read these: their own state, their meeting's and need's, and the reader's
+# roles and organisation (whose kind says whether it is a member city).
+READ_RULE_MODELS = (Meeting, Minutes, Decision, Ballot, Need, Organisation)
+register_target(
+    MEETING,
+    load=_load_meetings,
+    can_read=permissions.can_read_meeting,
+    depends_on=READ_RULE_MODELS,
+)
+register_target(
+    MINUTES,
+    load=_load_minutes,
+    can_read=permissions.can_read_minutes,
+    depends_on=READ_RULE_MODELS,
+)
+register_target(
+    DECISION,
+    load=_load_decisions,
+    can_read=permissions.can_read_decision,
+    depends_on=READ_RULE_MODELS,
+)
+register_target(
+    BALLOT, load=_load_ballots, can_read=permissions.can_read_ballot, depends_on=READ_RULE_MODELS
+)
 register_kind(
     Kind(
         name=AGENDA_PUBLISHED,

@@ -6,3 +6,10 @@
 # from the database rather than keep a snapshot of uncommitted rules. The cached
 # path is tested in tests/forum/test_category_rules.py, where tests commit.
 CATEGORY_RULES = 2
+
+# The header's count of unread notifications, for a member who has some. In
+# production one query (how many, and the newest) finds it in the cache
+# (notifications.selectors.unread_count); a test's transaction never keeps a
+# count, so it also reads the notifications and asks their targets' read rule.
+# Kept counts are tested in tests/notifications/test_unread_count_cache.py.
+UNREAD_COUNT = 3

@@ -1,0 +1,177 @@
+"""A thread page's posts are kept whole in the cache (forum.fragments.page_posts):
+a page opened again is one cache read, and yet every viewer sees their own
+controls, and every change shows on the very next request.
+
+These tests commit (``transaction=True``): pages are kept only outside a
+transaction, as production requests run."""
+
+import re
+
+import pytest
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection, transaction
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from accounts.models import Role
+from forum import fragments, services
+from tests.factories import CategoryFactory, OrganisationFactory, UserFactory
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def world():
+    pori = OrganisationFactory(slug="pori", name_fi="Pori", name_sv="Björneborg")
+    category = CategoryFactory(slug="ict", name_fi="ICT")
+    author = UserFactory(organisation=pori, display_name="Anna Aalto")
+    other = UserFactory(organisation=pori, display_name="Olli Ojala")
+    another = UserFactory(organisation=pori, display_name="Ville Virta")
+    third = UserFactory(organisation=pori, display_name="Tiina Toivo")
+    moderator = UserFactory(organisation=pori, display_name="Mari Moi", roles=[Role.MODERATOR])
+    thread = services.thread_create(
+        actor=author, category=category, title="Yhteinen kalenteri", body="Ensimmäinen viesti"
+    )
+    reply = services.post_create(actor=other, thread=thread, body="Toinen viesti")
+
+    def client(user):
+        c = Client()
+        c.force_login(user)
+        return c
+
+    return {
+        "pori": pori,
+        "thread": thread,
+        "reply": reply,
+        "author": author,
+        "other": other,
+        "another": another,
+        "moderator": moderator,
+        "as_author": client(author),
+        "as_other": client(other),
+        "as_another": client(another),
+        "as_third": client(third),
+        "as_moderator": client(moderator),
+    }
+
+
+def page(client: Client, thread) -> str:
+    response = client.get(f"/forum/t/{thread.pk}/?page=1")
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def post_html(html: str, number: int) -> str:
+    match = re.search(rf'<article[^>]*id="post-{number}".*?</article>', html, re.S)
+    assert match, f"post #{number} is not on the page"
+    return match.group(0)
+
+
+def test_a_page_opened_again_reads_no_post(world):
+    thread = world["thread"]
+    with CaptureQueriesContext(connection) as queries:
+        first = page(world["as_another"], thread)
+    assert [q for q in queries if '"forum_post"."html"' in q["sql"]]  # rendered the first time
+    with CaptureQueriesContext(connection) as queries:
+        again = page(world["as_another"], thread)
+    assert again.count("<article") == first.count("<article") == 2
+    assert "Toinen viesti" in again
+    assert not [q for q in queries if '"forum_post"."html"' in q["sql"]]
+    # Another member with the same abilities gets the same kept page.
+    another = world["as_third"]
+    with CaptureQueriesContext(connection) as queries:
+        assert "Toinen viesti" in page(another, thread)
+    assert not [q for q in queries if '"forum_post"."html"' in q["sql"]]
+
+
+def test_each_viewer_gets_their_own_controls_from_a_kept_page(world):
+    # The reply's writer and another member may do the same in the thread; only the
+    # writer may edit the reply.
+    thread, as_writer, as_another = world["thread"], world["as_other"], world["as_another"]
+    for order in ((as_another, as_writer), (as_writer, as_another)):
+        cache.clear()
+        pages = {client: page(client, thread) for client in order}
+        own = post_html(pages[as_writer], 2)
+        theirs = post_html(pages[as_another], 2)
+        assert 'data-action="edit"' in own and 'data-action="flag"' not in own
+        assert 'data-action="edit"' not in theirs and 'data-action="flag"' in theirs
+    moderated = post_html(page(world["as_moderator"], thread), 2)
+    assert 'data-action="hide"' in moderated
+    assert 'data-action="hide"' not in post_html(page(as_another, thread), 2)
+
+
+def test_a_viewers_reaction_marks_only_their_page(world):
+    thread = world["thread"]
+    page(world["as_another"], thread)
+    page(world["as_moderator"], thread)  # both pages kept
+    services.reaction_toggle(actor=world["another"], post=world["reply"], kind="thumbs_up")
+    mine = post_html(page(world["as_another"], thread), 2)
+    seen = post_html(page(world["as_moderator"], thread), 2)
+    assert re.search(r'class="reaction-count" aria-pressed="true"', mine)
+    assert 'aria-pressed="true"' not in seen.split("reaction-picker")[0]
+    assert "Ville Virta" in seen  # who reacted, for everyone
+
+
+def test_every_change_shows_on_the_next_request(world):
+    thread, reply, as_other = world["thread"], world["reply"], world["as_other"]
+    page(as_other, thread)
+    services.post_create(actor=world["moderator"], thread=thread, body="Kolmas viesti")
+    assert "Kolmas viesti" in page(as_other, thread)
+    services.post_edit(actor=world["other"], post=reply, body="Korjattu viesti")
+    assert "Korjattu viesti" in page(as_other, thread)
+    services.post_set_hidden(actor=world["moderator"], post=reply, hidden=True)
+    assert "Korjattu viesti" not in page(as_other, thread)
+    # Names change outside the thread's events: a person's and an organisation's.
+    author = world["author"]
+    author.display_name = "Anna Uusinimi"
+    author.save()
+    assert "Anna Uusinimi" in post_html(page(as_other, thread), 1)
+    pori = world["pori"]
+    pori.name_fi = "Porin kaupunki"
+    pori.save()
+    assert "Porin kaupunki" in post_html(page(as_other, thread), 1)
+
+
+def test_signing_in_changes_no_kept_page(world):
+    thread, as_other = world["thread"], world["as_other"]
+    page(as_other, thread)
+    version = cache.get(fragments.CONTENT_VERSION_KEY)
+    assert version
+    world["author"].save(update_fields=["last_login"])
+    assert cache.get(fragments.CONTENT_VERSION_KEY) == version
+    world["author"].save(update_fields=["display_name"])
+    assert cache.get(fragments.CONTENT_VERSION_KEY) != version
+
+
+def test_each_language_and_each_session_get_their_own_page(world):
+    thread, as_other = world["thread"], world["as_other"]
+    finnish = page(as_other, thread)
+    as_other.cookies[settings.LANGUAGE_COOKIE_NAME] = "sv"
+    swedish = page(as_other, thread)
+    assert "Vastaa" in finnish and "Svara" in swedish
+    tokens = set()
+    for client in (world["as_author"], as_other):
+        html = page(client, thread)
+        forms = re.findall(r'name="csrfmiddlewaretoken" value="([^"]+)"', post_html(html, 2))
+        assert forms and len(set(forms)) == 1
+        tokens.add(forms[0])
+    assert len(tokens) == 2
+    assert fragments.CSRF_PLACEHOLDER not in finnish + swedish
+
+
+def test_a_page_read_in_a_transaction_that_rolls_back_is_not_kept(world):
+    thread, reply, as_another = world["thread"], world["reply"], world["as_another"]
+    with pytest.raises(RuntimeError), transaction.atomic():
+        services.post_edit(actor=world["other"], post=reply, body="Peruttu muutos")
+        assert "Peruttu muutos" in page(as_another, thread)
+        raise RuntimeError
+    shown = page(as_another, thread)
+    assert "Peruttu muutos" not in shown and "Toinen viesti" in shown
+    # The thread's next event takes the sequence number the rolled-back edit had.
+    thread.refresh_from_db()
+    services.poll_create(
+        actor=world["author"], thread=thread, question="Kumpi?", options=["A", "B"]
+    )
+    shown = page(as_another, thread)
+    assert "Peruttu muutos" not in shown and "Toinen viesti" in shown

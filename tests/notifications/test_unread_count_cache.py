@@ -1,0 +1,138 @@
+"""The header's unread count is kept in the cache (notifications.selectors.unread_count)
+and still follows, on the very next request, every change to the member's
+notifications and to who may read what they point at.
+
+These tests commit (``transaction=True``): counts are kept only outside a
+transaction, as production requests run."""
+
+import pytest
+from django.db import connection, transaction
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from accounts.models import Role, User, UserRole
+from forum import notification_kinds as forum_kinds
+from forum import services as forum_services
+from needs_registry import services as need_services
+from needs_registry.notification_kinds import STATUS_CHANGED
+from notifications import selectors, services
+from notifications.models import Notification
+from tests.factories import CategoryFactory, OrganisationFactory, UserFactory
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def world():
+    pori, porvoo = OrganisationFactory(slug="pori"), OrganisationFactory(slug="porvoo")
+    writer = UserFactory(organisation=pori, display_name="Liisa Koskinen", roles=[Role.ICT_LEAD])
+    moderator = UserFactory(organisation=pori, roles=[Role.MODERATOR])
+    reader = UserFactory(organisation=porvoo, display_name="Johan Berg", roles=[Role.ICT_LEAD])
+    category = CategoryFactory(slug="ict")
+    thread = forum_services.thread_create(
+        actor=writer, category=category, title="Yhteinen hanke", body="Aloitus"
+    )
+    return {
+        "pori": pori,
+        "writer": writer,
+        "moderator": moderator,
+        "reader": reader,
+        "category": category,
+        "thread": thread,
+    }
+
+
+def tell(world, body: str):
+    post = forum_services.post_create(actor=world["writer"], thread=world["thread"], body=body)
+    services.notify(
+        [world["reader"]], forum_kinds.REPLY, actor=world["writer"], target=post, url="/x/"
+    )
+    return post
+
+
+def count(world) -> int:
+    # A fresh member each time, as each request loads them (their roles with them).
+    return selectors.unread_count(user=User.objects.get(pk=world["reader"].pk))
+
+
+def test_the_count_is_kept_and_follows_the_members_notifications(world):
+    first = tell(world, "Yksi")
+    tell(world, "Kaksi")
+    assert count(world) == 2
+    with CaptureQueriesContext(connection) as queries:
+        assert count(world) == 2
+    counted = [q["sql"] for q in queries]
+    assert not [sql for sql in counted if "forum_post" in sql]  # from the cache
+    tell(world, "Kolme")
+    assert count(world) == 3
+    services.notifications_mark_read(
+        user=world["reader"],
+        ids=Notification.objects.filter(target_id=first.pk).values_list("pk", flat=True),
+    )
+    assert count(world) == 2
+    services.notifications_mark_read(user=world["reader"])
+    assert count(world) == 0
+
+
+def test_the_count_follows_who_may_read_the_posts(world):
+    post = tell(world, "Yksi")
+    tell(world, "Kaksi")
+    assert count(world) == 2
+    forum_services.post_set_hidden(actor=world["moderator"], post=post, hidden=True)
+    assert count(world) == 1
+    thread, category = world["thread"], world["category"]
+    restricted = CategoryFactory(slug="sg", read_roles=[Role.STEERING_GROUP])
+    thread.category = restricted
+    thread.save()
+    assert count(world) == 0
+    thread.category = category
+    thread.save()
+    assert count(world) == 1
+    category.read_organisations.set([world["pori"]])  # Porvoo's reader no longer reads it
+    assert count(world) == 0
+    category.read_organisations.clear()
+    assert count(world) == 1
+    category.read_roles = [Role.STEERING_GROUP]
+    category.save()
+    assert count(world) == 0
+    UserRole.objects.create(user=world["reader"], role=Role.STEERING_GROUP)
+    assert count(world) == 1
+    UserRole.objects.filter(user=world["reader"], role=Role.STEERING_GROUP).delete()
+    assert count(world) == 0
+
+
+def test_the_count_follows_a_need_back_to_draft(world):
+    need = need_services.need_create(
+        actor=world["writer"],
+        data={
+            "title": "Yhteinen kalenteri",
+            "problem": "p",
+            "desired_outcome": "o",
+            "domain": "ict",
+        },
+    )
+    need = need_services.need_transition(actor=world["writer"], need=need, to_status="submitted")
+    services.notify([world["reader"]], STATUS_CHANGED, target=need, url="/x/")
+    assert count(world) == 1
+    need.status = "draft"
+    need.save()
+    assert count(world) == 0
+
+
+def test_a_count_made_in_a_transaction_that_rolls_back_is_not_kept(world):
+    post = tell(world, "Yksi")
+    assert count(world) == 1
+    with pytest.raises(RuntimeError), transaction.atomic():
+        forum_services.post_set_hidden(actor=world["moderator"], post=post, hidden=True)
+        assert count(world) == 0
+        raise RuntimeError
+    assert count(world) == 1
+
+
+def test_the_header_shows_the_kept_count(world):
+    tell(world, "Yksi")
+    client = Client()
+    client.force_login(world["reader"])
+    assert "data-unread-count>1<" in client.get("/forum/").content.decode()
+    tell(world, "Kaksi")
+    assert "data-unread-count>2<" in client.get("/forum/").content.decode()
