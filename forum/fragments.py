@@ -32,6 +32,7 @@ could still be rolled back is ever cached.
 """
 
 import dataclasses
+import functools
 import hashlib
 import logging
 from collections.abc import Sequence
@@ -46,6 +47,7 @@ from django.http import HttpRequest
 from django.middleware.csrf import get_token
 from django.template.loader import get_template
 from django.utils import timezone, translation
+from django.utils.crypto import salted_hmac
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
@@ -64,15 +66,21 @@ TIMEOUT = 24 * 60 * 60
 # stay behind a content version renewal that failed (the cache away just then).
 PAGE_TIMEOUT = 10 * 60
 CONTENT_VERSION_KEY = "forum:content-version"
-# Stands in for the CSRF token in cached HTML; no post's text can contain it
-# unescaped, since it would have to come out of the template's own tag.
-CSRF_PLACEHOLDER = "csrf-token-placeholder-5e0b7c"
+
+
+@functools.cache
+def csrf_placeholder() -> str:
+    """Stands in for the CSRF token in cached HTML until the request's own token
+    replaces it. Made from the secret key: a post's text could otherwise hold the
+    placeholder (in a link, say) and have each reader's token written into it."""
+    return "csrf-" + salted_hmac("forum.fragments.csrf", "placeholder").hexdigest()[:32]
 
 
 def _build_token() -> str:
     """What the renderings depend on besides the data: the template's source and
     the compiled translations. A deploy that changes either starts afresh."""
     digest = hashlib.blake2b(digest_size=8)
+    digest.update(csrf_placeholder().encode())
     for template in ("thread_detail.html", "_thread_row.html"):
         digest.update((Path(__file__).parent / "templates/forum" / template).read_bytes())
     for locale_dir in settings.LOCALE_PATHS:
@@ -188,10 +196,11 @@ def render_posts(request: HttpRequest, thread: Thread, posts: Sequence[Post]) ->
     """Each of ``posts`` (decorated by ``forum.selectors``) rendered for the
     request's viewer, in order: from the cache where it holds the same
     rendering, else rendered and stored."""
-    contexts = [{"post": post, "thread": thread, "csrf_token": CSRF_PLACEHOLDER} for post in posts]
+    placeholder = csrf_placeholder()
+    contexts = [{"post": post, "thread": thread, "csrf_token": placeholder} for post in posts]
     renderings = _render_cached([cache_key(post) for post in posts], TEMPLATE, contexts)
     token = get_token(request)
-    return [mark_safe(html.replace(CSRF_PLACEHOLDER, token)) for html in renderings]  # noqa: S308
+    return [mark_safe(html.replace(csrf_placeholder(), token)) for html in renderings]  # noqa: S308
 
 
 def attach_rendered_rows(threads: Sequence[Thread]) -> None:
@@ -267,7 +276,7 @@ def page_posts(
             viewer=viewer, thread=thread, page=page, abilities=abilities
         )
         contexts = [
-            {"post": post, "thread": thread, "csrf_token": CSRF_PLACEHOLDER} for post in posts
+            {"post": post, "thread": thread, "csrf_token": csrf_placeholder()} for post in posts
         ]
         renderings = _render_cached([cache_key(post) for post in posts], TEMPLATE, contexts)
         cached = [(post.number, html) for post, html in zip(posts, renderings, strict=True)]
@@ -278,7 +287,7 @@ def page_posts(
                 logger.warning("A page of posts could not be cached", exc_info=True)
     token = get_token(request)
     return [
-        PagePost(number, mark_safe(html.replace(CSRF_PLACEHOLDER, token)))  # noqa: S308
+        PagePost(number, mark_safe(html.replace(csrf_placeholder(), token)))  # noqa: S308
         for number, html in cached
     ]
 

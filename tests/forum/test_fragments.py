@@ -7,7 +7,7 @@ import re
 import pytest
 from django.core.cache import cache
 from django.template.loader import render_to_string
-from django.test import Client
+from django.test import Client, override_settings
 
 from accounts.models import Role
 from forum import fragments, selectors, services
@@ -144,7 +144,7 @@ def test_the_forms_in_a_cached_post_carry_the_viewers_own_token(world):
     client = Client(enforce_csrf_checks=True)
     client.force_login(world["other"])
     page = client.get(thread.get_absolute_url()).content.decode()
-    assert fragments.CSRF_PLACEHOLDER not in page
+    assert fragments.csrf_placeholder() not in page
     token = re.search(
         rf'action="/forum/p/{reply.pk}/react/".*?name="csrfmiddlewaretoken" value="([^"]+)"',
         page,
@@ -155,6 +155,21 @@ def test_the_forms_in_a_cached_post_carry_the_viewers_own_token(world):
     )
     assert response.status_code in (200, 302)
     assert reply.reactions.filter(user=world["other"], kind="heart").exists()
+
+
+def test_a_post_cannot_carry_the_placeholder_that_becomes_a_readers_token(world):
+    """The placeholder comes from the secret key: a post that spells out any other
+    string keeps it, and no reader's token is written into the post's link."""
+    cache.clear()
+    thread = world["thread"]
+    guessed = "csrf-token-placeholder-5e0b7c"
+    services.post_create(
+        actor=world["author"], thread=thread, body=f"[lomake](https://example.org/?t={guessed})"
+    )
+    page = client_for(world["other"]).get(thread.get_absolute_url()).content.decode()
+    assert f'href="https://example.org/?t={guessed}"' in page
+    with override_settings(SECRET_KEY="another-installation-" + "x" * 40):
+        assert fragments.csrf_placeholder.__wrapped__() != fragments.csrf_placeholder()
 
 
 def test_a_second_viewer_of_the_same_kind_renders_nothing(world, monkeypatch):

@@ -157,7 +157,7 @@ def test_each_language_and_each_session_get_their_own_page(world):
         assert forms and len(set(forms)) == 1
         tokens.add(forms[0])
     assert len(tokens) == 2
-    assert fragments.CSRF_PLACEHOLDER not in finnish + swedish
+    assert fragments.csrf_placeholder() not in finnish + swedish
 
 
 def test_a_page_read_in_a_transaction_that_rolls_back_is_not_kept(world):

@@ -6,6 +6,7 @@ These tests commit (``transaction=True``): counts are kept only outside a
 transaction, as production requests run."""
 
 import pytest
+from django.core.cache import cache
 from django.db import connection, transaction
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -72,6 +73,30 @@ def test_the_count_is_kept_and_follows_the_members_notifications(world):
     assert count(world) == 2
     services.notifications_mark_read(user=world["reader"])
     assert count(world) == 0
+
+
+def test_a_notification_arriving_while_counting_is_not_kept_under_the_older_set(world, monkeypatch):
+    tell(world, "Yksi")
+    tell(world, "Kaksi")
+    counting = selectors._count_readable
+    arrived = []
+
+    def racing(user, unread):
+        if not arrived:  # committed between the set's summary and its count
+            arrived.append(None)
+            arrived[0] = tell(world, "Kolme")
+        return counting(user, unread)
+
+    monkeypatch.setattr(selectors, "_count_readable", racing)
+    cache.clear()  # nothing kept from an earlier test's member of the same id
+    assert count(world) == 2  # the set as it was summarised
+    monkeypatch.setattr(selectors, "_count_readable", counting)
+    services.notifications_mark_read(
+        user=world["reader"],
+        ids=Notification.objects.filter(target_id=arrived[0].pk).values_list("pk", flat=True),
+    )
+    # The same two as before: their kept count is theirs, not one made with the third.
+    assert count(world) == 2
 
 
 def test_the_count_follows_who_may_read_the_posts(world):
