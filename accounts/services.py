@@ -190,6 +190,19 @@ def handle_for(wish: str, user: User) -> str:
     return candidate
 
 
+# The member's fields a sign-in sets from the IAM's claims.
+_FROM_THE_IAM = (
+    "email",
+    "display_name",
+    "organisation",
+    "preferred_language",
+    "username",
+    "handle",
+    "is_staff",
+    "is_superuser",
+)
+
+
 def user_apply_iam_profile(*, user: User, profile: IAMProfile, is_new: bool) -> User:
     """Make the member's organisation, roles and name what the IAM says.
 
@@ -200,6 +213,7 @@ def user_apply_iam_profile(*, user: User, profile: IAMProfile, is_new: bool) -> 
     """
     with transaction.atomic():
         previous_organisation = user.organisation
+        before = {name: user.serializable_value(name) for name in _FROM_THE_IAM}
         user.email = profile.email
         user.display_name = profile.display_name
         user.organisation = profile.organisation
@@ -213,7 +227,14 @@ def user_apply_iam_profile(*, user: User, profile: IAMProfile, is_new: bool) -> 
         user.is_staff = is_admin
         user.is_superuser = is_admin
         user.full_clean(exclude=["password", "feed_token"])
-        user.save()
+        if is_new or user._state.adding:
+            user.save()
+        else:
+            # Only what changed: a sign-in that changes nothing writes nothing
+            # (and drops no page kept with the member's name on it).
+            changed = [n for n in _FROM_THE_IAM if user.serializable_value(n) != before[n]]
+            if changed:
+                user.save(update_fields=changed)
 
         current = set(UserRole.objects.filter(user=user).values_list("role", flat=True))
         added = profile.roles - current

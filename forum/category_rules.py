@@ -39,6 +39,7 @@ from django.core.cache import cache
 from django.db import connection, transaction
 
 from config import cache_versions
+from notifications.kinds import renew_access_version
 
 logger = logging.getLogger(__name__)
 
@@ -124,3 +125,7 @@ def changed(**_kwargs: object) -> None:
     after commit (connected in ``ForumConfig.ready``, also after migrations)."""
     _new_version()
     transaction.on_commit(_new_version)
+    # Unread counts read the rules: their version is renewed (again) after the
+    # rules', or a count made between the two would be kept under the new access
+    # version from a snapshot of the old rules stored meanwhile.
+    transaction.on_commit(renew_access_version)

@@ -24,11 +24,13 @@ the same for every viewer with the same abilities in the thread (reading,
 posting, moderating, marking the answer), unless a post on it is the viewer's
 own or carries their reaction: then the page is theirs alone. Its key names
 the thread's event sequence number, which every change the services make to
-its posts raises (a post, an edit, a reaction, a deletion, hiding), and a
-content version renewed after any other change a post shows (a person's or
-an organisation's name, anonymisation, a post or attachment changed in the
-back office). Pages are kept only outside a transaction, so nothing that
-could still be rolled back is ever cached.
+its posts raises (a post, an edit, a reaction, a deletion, hiding), and two
+content versions renewed after any other change a post shows: the thread's
+own for its posts, their attachments and reactions (also changed in the back
+office), and the site's for people and organisations (a name, anonymisation).
+A post written in one thread leaves the kept pages of every other one. Pages
+are kept only outside a transaction, so nothing that could still be rolled
+back is ever cached.
 """
 
 import dataclasses
@@ -55,7 +57,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Organisation, User
 from config import cache_versions
 from forum import permissions, selectors
-from forum.models import Post, Thread
+from forum.models import Attachment, Post, Reaction, Thread
 
 logger = logging.getLogger(__name__)
 
@@ -73,7 +75,8 @@ def csrf_placeholder() -> str:
     """Stands in for the CSRF token in cached HTML until the request's own token
     replaces it. Made from the secret key: a post's text could otherwise hold the
     placeholder (in a link, say) and have each reader's token written into it."""
-    return "csrf-" + salted_hmac("forum.fragments.csrf", "placeholder").hexdigest()[:32]
+    digest = salted_hmac("forum.fragments.csrf", "placeholder", algorithm="sha256")
+    return "csrf-" + digest.hexdigest()[:32]
 
 
 def _build_token() -> str:
@@ -225,6 +228,10 @@ def _renew_content_version() -> None:
     cache_versions.renew(CONTENT_VERSION_KEY)
 
 
+def _thread_version_key(thread_id: int) -> str:
+    return f"{CONTENT_VERSION_KEY}:thread:{thread_id}"
+
+
 # A person's fields a post shows (``forum.selectors._PERSON``); a save that names
 # only others (signing in, a profile's own settings) changes no page.
 _SHOWN_OF_A_PERSON = frozenset(selectors._PERSON) | {"is_active"}
@@ -232,12 +239,33 @@ _SHOWN_OF_A_PERSON = frozenset(selectors._PERSON) | {"is_active"}
 
 def content_changed(sender: type, update_fields: Any = None, **kwargs: Any) -> None:
     """Receiver: something a post shows changed other than by a thread event; kept
-    pages give way once the change is committed (a rollback renews nothing)."""
+    pages give way once the change is committed (a rollback renews nothing): the
+    thread's for a post, its attachment or reaction, every page for the rest."""
+    instance = kwargs.get("instance")
     if sender in (User, Organisation) and kwargs.get("created"):
         return  # nobody's posts show them yet
     if sender is User and update_fields is not None and not set(update_fields) & _SHOWN_OF_A_PERSON:
         return
+    if sender in (Post, Attachment, Reaction) and instance is not None:
+        if sender is not Post and instance.post_id is None:
+            return  # an upload not yet on a post shows nowhere
+        thread_id = _thread_of(instance)
+        if thread_id is not None:
+            key = _thread_version_key(thread_id)
+            transaction.on_commit(functools.partial(cache_versions.renew, key))
+            return
     transaction.on_commit(_renew_content_version)
+
+
+def _thread_of(instance: Post | Attachment | Reaction) -> int | None:
+    if isinstance(instance, Post):
+        return instance.thread_id
+    if instance.post_id is None:
+        return None
+    if "post" in instance._state.fields_cache:
+        return instance.post.thread_id if instance.post else None
+    # Gone with its post, the thread is not known: every page gives way.
+    return Post.objects.filter(pk=instance.post_id).values_list("thread_id", flat=True).first()
 
 
 def _database() -> tuple[object, ...]:
@@ -258,7 +286,7 @@ def page_posts(
         personal = selectors.page_is_personal(viewer=viewer, thread=thread, page=page)
         try:
             signature = (
-                cache_versions.current(CONTENT_VERSION_KEY),
+                *cache_versions.current_many([CONTENT_VERSION_KEY, _thread_version_key(thread.pk)]),
                 _database(),
                 thread.event_seq,
                 thread.solution_id,

@@ -110,10 +110,12 @@ def register_target(
 def access_changed(**kwargs: Any) -> None:
     """Receiver: who may read some target may have changed; kept unread counts give
     way once the change is committed (a rollback renews nothing)."""
-    transaction.on_commit(_renew_access_version)
+    transaction.on_commit(renew_access_version)
 
 
-def _renew_access_version() -> None:
+def renew_access_version() -> None:
+    """Kept unread counts are never read again (also after a change to the
+    categories' rules, ``forum.category_rules.changed``)."""
     # Kept counts expire within notifications.selectors.COUNT_TIMEOUT should it fail.
     cache_versions.renew(ACCESS_VERSION_KEY)
 

@@ -11,7 +11,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.paginator import Page, Paginator
 from django.db import connection
-from django.db.models import Count, Max, QuerySet
+from django.db.models import Count, Max, Min, QuerySet, Sum
 from django.http import Http404
 
 from accounts.models import User
@@ -75,35 +75,24 @@ def unread_count(*, user: User) -> int:
 
     Every page's header shows it, and counting means asking each unread
     notification's read rule. So the count is kept in the cache under what it
-    depends on: the member's unread notifications (how many, and the newest:
-    ids only grow and a notification is never made unread again, so these two
-    name the set), the member's roles and organisation, and the access version
-    that every change to who may read a target renews
+    depends on: the member's unread notifications (how many, the smallest and
+    largest id and their sum: a notification is never made unread again, and two
+    transactions committing out of id order would have to leave two sets alike in
+    all four), the member's roles and organisation, and the access version that
+    every change to who may read a target renews
     (``notifications.kinds.register_target``). Counts are kept only outside a
     transaction, so nothing that could still be rolled back is cached.
     """
     if not user.is_authenticated:
         return 0
     unread = Notification.objects.filter(user=user, read_at__isnull=True)
-    summary = unread.aggregate(count=Count("pk"), newest=Max("pk"))
+    summary = unread.aggregate(count=Count("pk"), least=Min("pk"), newest=Max("pk"), sum=Sum("pk"))
     if not summary["count"]:
         return 0
     if connection.in_atomic_block:
-        return _count_readable(user, unread)
-    database = settings.DATABASES["default"]
-    made_of = repr(
-        (
-            (database.get("HOST"), database.get("PORT"), str(database["NAME"])),
-            user.pk,
-            summary["count"],
-            summary["newest"],
-            user.organisation_id,
-            user.is_active,
-            user.is_superuser,
-            sorted(user.role_set),
-        )
-    )
-    key = "notifications:unread:" + hashlib.blake2b(made_of.encode(), digest_size=16).hexdigest()
+        return _count_readable(user, list(unread.only(*_COUNTED)))
+    # int(): PostgreSQL sums big integers as numeric.
+    key = _count_key(user, tuple(int(value) for value in summary.values()))
     try:
         # The version is read before counting: a change committed meanwhile
         # renews it, and the count kept under the old one is never read again.
@@ -111,21 +100,44 @@ def unread_count(*, user: User) -> int:
         version = kept.get(ACCESS_VERSION_KEY) or cache_versions.current(ACCESS_VERSION_KEY)
     except Exception:  # a cache that is away slows the page down, never breaks it
         logger.warning("An unread count could not be read from the cache", exc_info=True)
-        return _count_readable(user, unread)
+        return _count_readable(user, list(unread.only(*_COUNTED)))
     if key in kept and kept[key][0] == version:
         return int(kept[key][1])
-    # Only the set the key names: one that arrived since the summary belongs to
-    # the next key, and counting it here would keep it under this one.
-    count = _count_readable(user, unread.filter(pk__lte=summary["newest"]))
-    try:
-        cache.set(key, (version, count), COUNT_TIMEOUT)
-    except Exception:
-        logger.warning("An unread count could not be cached", exc_info=True)
+    notifications = list(unread.only(*_COUNTED))
+    count = _count_readable(user, notifications)
+    # Kept under the set just counted, which may have changed since the summary.
+    ids = [n.pk for n in notifications]
+    counted = (len(ids), min(ids), max(ids), sum(ids)) if ids else None
+    if counted is not None:
+        try:
+            cache.set(_count_key(user, counted), (version, count), COUNT_TIMEOUT)
+        except Exception:
+            logger.warning("An unread count could not be cached", exc_info=True)
     return count
 
 
-def _count_readable(user: User, unread: QuerySet[Notification]) -> int:
-    notifications = list(unread.only("pk", "kind", "target_type", "target_id"))
+_COUNTED = ("pk", "kind", "target_type", "target_id")
+
+
+def _count_key(user: User, unread: tuple[object, ...]) -> str:
+    """The cache key of ``user``'s unread count, for the unread set ``unread`` names
+    (how many, the smallest, largest and sum of their ids)."""
+    database = settings.DATABASES["default"]
+    made_of = repr(
+        (
+            (database.get("HOST"), database.get("PORT"), str(database["NAME"])),
+            user.pk,
+            unread,
+            user.organisation_id,
+            user.is_active,
+            user.is_superuser,
+            sorted(user.role_set),
+        )
+    )
+    return "notifications:unread:" + hashlib.blake2b(made_of.encode(), digest_size=16).hexdigest()
+
+
+def _count_readable(user: User, notifications: list[Notification]) -> int:
     targets = readable_target_keys(user, notifications)
     return sum(
         1

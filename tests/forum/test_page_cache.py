@@ -14,8 +14,10 @@ from django.db import connection, transaction
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from accounts.models import Role
+from accounts import services as account_services
+from accounts.models import Role, User
 from forum import fragments, services
+from forum.models import Post
 from tests.factories import CategoryFactory, OrganisationFactory, UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -134,14 +136,54 @@ def test_every_change_shows_on_the_next_request(world):
 
 
 def test_signing_in_changes_no_kept_page(world):
-    thread, as_other = world["thread"], world["as_other"]
+    thread, as_other, author = world["thread"], world["as_other"], world["author"]
     page(as_other, thread)
     version = cache.get(fragments.CONTENT_VERSION_KEY)
     assert version
+
+    def sign_in(display_name):
+        account_services.user_apply_iam_profile(
+            user=User.objects.get(pk=author.pk),
+            profile=account_services.IAMProfile(
+                subject="s-anna",
+                email=author.email,
+                display_name=display_name,
+                organisation=author.organisation,
+                roles=frozenset(),
+                preferred_language=None,
+            ),
+            is_new=False,
+        )
+
+    sign_in("Anna Aalto")  # the IAM says what the platform knows
     world["author"].save(update_fields=["last_login"])
     assert cache.get(fragments.CONTENT_VERSION_KEY) == version
-    world["author"].save(update_fields=["display_name"])
+    sign_in("Anna Aalto-Uusi")  # the IAM has a new name for her
     assert cache.get(fragments.CONTENT_VERSION_KEY) != version
+    assert "Anna Aalto-Uusi" in post_html(page(as_other, thread), 1)
+
+
+def test_a_post_elsewhere_keeps_the_page_and_one_here_gives_way(world):
+    thread, reply, as_another = world["thread"], world["reply"], world["as_another"]
+
+    def rendered() -> bool:
+        with CaptureQueriesContext(connection) as queries:
+            html = page(as_another, thread)
+        return html, bool([q for q in queries if '"forum_post"."html"' in q["sql"]])
+
+    rendered()
+    elsewhere = services.thread_create(
+        actor=world["moderator"], category=CategoryFactory(slug="hr"), title="Muu", body="x"
+    )
+    services.post_create(actor=world["author"], thread=elsewhere, body="Muualla")
+    Post.objects.get(thread=elsewhere, number=1).save()  # the back office, elsewhere
+    html, again = rendered()
+    assert not again and "Toinen viesti" in html
+    # The back office changes a post of this thread: no thread event, still shown.
+    reply.html = "<p>Ylläpidon korjaama</p>"
+    reply.save()
+    html, again = rendered()
+    assert again and "Ylläpidon korjaama" in html
 
 
 def test_each_language_and_each_session_get_their_own_page(world):

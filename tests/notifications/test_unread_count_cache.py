@@ -78,25 +78,54 @@ def test_the_count_is_kept_and_follows_the_members_notifications(world):
 def test_a_notification_arriving_while_counting_is_not_kept_under_the_older_set(world, monkeypatch):
     tell(world, "Yksi")
     tell(world, "Kaksi")
-    counting = selectors._count_readable
+    naming = selectors._count_key
     arrived = []
 
     def racing(user, unread):
         if not arrived:  # committed between the set's summary and its count
-            arrived.append(None)
+            arrived.append(None)  # before telling, which counts again
             arrived[0] = tell(world, "Kolme")
-        return counting(user, unread)
+        return naming(user, unread)
 
-    monkeypatch.setattr(selectors, "_count_readable", racing)
+    monkeypatch.setattr(selectors, "_count_key", racing)
     cache.clear()  # nothing kept from an earlier test's member of the same id
-    assert count(world) == 2  # the set as it was summarised
-    monkeypatch.setattr(selectors, "_count_readable", counting)
+    assert count(world) == 3  # counted as listed, the third among them
+    monkeypatch.setattr(selectors, "_count_key", naming)
     services.notifications_mark_read(
         user=world["reader"],
         ids=Notification.objects.filter(target_id=arrived[0].pk).values_list("pk", flat=True),
     )
-    # The same two as before: their kept count is theirs, not one made with the third.
+    # The first two again: the count of three was kept under the three it counted.
     assert count(world) == 2
+
+
+def test_notifications_committed_out_of_id_order_are_a_new_set(world):
+    """Two transactions notifying the member may commit in the other order than
+    they took their ids: the set then changes while its size and newest id stay."""
+    cache.clear()
+    thread = world["thread"]
+    readable = forum_services.post_create(actor=world["writer"], thread=thread, body="Luettava")
+    hidden = forum_services.post_create(actor=world["writer"], thread=thread, body="Piilossa")
+    forum_services.post_set_hidden(actor=world["moderator"], post=hidden, hidden=True)
+
+    def notice(post, **fields):
+        return Notification.objects.create(
+            **fields,
+            user=world["reader"],
+            kind=forum_kinds.REPLY,
+            actor=world["writer"],
+            target_type=forum_kinds.POST,
+            target_id=post.pk,
+            url="/x/",
+        )
+
+    first = notice(readable)
+    # The id after first is held by a transaction that commits last.
+    notice(readable, pk=first.pk + 2)
+    assert count(world) == 2
+    services.notifications_mark_read(user=world["reader"], ids=[first.pk])
+    notice(hidden, pk=first.pk + 1)  # the slower transaction commits: a hidden post
+    assert count(world) == 1
 
 
 def test_the_count_follows_who_may_read_the_posts(world):
@@ -161,3 +190,36 @@ def test_the_header_shows_the_kept_count(world):
     assert "data-unread-count>1<" in client.get("/forum/").content.decode()
     tell(world, "Kaksi")
     assert "data-unread-count>2<" in client.get("/forum/").content.decode()
+
+
+def test_a_count_made_while_a_category_change_commits_is_not_kept(world, monkeypatch):
+    """The unread counts' version is renewed after the categories' rules: a request
+    between the two renewals may read a snapshot of the old rules that another
+    request stored under the rules' new version while the change was uncommitted."""
+    from config import cache_versions
+    from forum import category_rules
+    from notifications import kinds
+
+    cache.clear()
+    tell(world, "Yksi")
+    assert count(world) == 1
+    old_rules = category_rules.rules()
+    renew = kinds.renew_access_version
+    between = []
+
+    def renew_then_a_request_counts():
+        renew()
+        between.append(count(world))
+
+    monkeypatch.setattr(kinds, "renew_access_version", renew_then_a_request_counts)
+    category = world["category"]
+    with transaction.atomic():
+        category.read_roles = [Role.STEERING_GROUP]
+        category.save()
+        # Another request, outside this transaction, stores the committed (old)
+        # rules under the version the change has already renewed.
+        version = cache_versions.current(category_rules.VERSION_KEY)
+        cache.set(category_rules._snapshot_key(version), old_rules, category_rules.TIMEOUT)
+    monkeypatch.setattr(kinds, "renew_access_version", renew)
+    assert between == [1]  # counted from the old rules, as that request would
+    assert count(world) == 0  # the reader may no longer read the post
