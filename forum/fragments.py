@@ -147,7 +147,7 @@ def _row_signature(thread: Thread) -> tuple[object, ...]:
         organisation.name if organisation else None,
         thread.category.slug,
         thread.category.name,
-        tuple(tag.name for tag in thread.tags.all()),
+        tuple(thread.tag_names),
     )
 
 

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from taggit.managers import TaggableManager
@@ -127,6 +128,19 @@ class TaggedThread(TaggedItemBase):
     content_object = models.ForeignKey("Thread", on_delete=models.CASCADE)
 
 
+def tag_names_of(thread_ids: list[int]) -> dict[int, list[str]]:
+    """The names of each thread's tags, in alphabetical order, in one query."""
+    names: dict[int, list[str]] = {pk: [] for pk in thread_ids}
+    tagged = (
+        TaggedThread.objects.filter(content_object_id__in=thread_ids)
+        .order_by("tag__name")
+        .values_list("content_object_id", "tag__name")
+    )
+    for thread_id, name in tagged:
+        names[thread_id].append(name)
+    return names
+
+
 class Thread(models.Model):
     # Set by forum.fragments for a thread list: this thread's row for this viewer.
     rendered_row: SafeString
@@ -205,6 +219,13 @@ class Thread(models.Model):
     @property
     def is_confidential(self) -> bool:
         return self.publicity == Publicity.CONFIDENTIAL
+
+    @cached_property
+    def tag_names(self) -> list[str]:
+        """The names of the thread's tags, in alphabetical order. A thread list
+        gives its page's threads theirs at once (``forum.selectors``): taggit's
+        prefetch took longer to build than the rest of the list's queries."""
+        return tag_names_of([self.pk])[self.pk]
 
     @property
     def audience_organisation_ids(self) -> frozenset[int]:

@@ -41,6 +41,7 @@ from forum.models import (
     ThreadEvent,
     TrackingLevel,
     Watch,
+    tag_names_of,
 )
 from needs_registry.permissions import acts_for_city
 
@@ -89,32 +90,28 @@ def category_get_for_viewer(*, viewer: User, slug: str) -> Category:
     return category
 
 
-def _threads_for(viewer: User, *, leave_out_muted: bool = False) -> QuerySet[Thread]:
-    """Threads the viewer may read, with their reading state and tracking level (and,
-    with ``leave_out_muted``, without the ones the member muted)."""
-    threads = _with_viewer_state(
-        Thread.objects.filter(permissions.readable_thread_filter(viewer)), viewer
-    )
+def _readable_threads(viewer: User, *, leave_out_muted: bool = False) -> QuerySet[Thread]:
+    """Threads the viewer may read (and, with ``leave_out_muted``, without the ones
+    the member muted)."""
+    threads = Thread.objects.filter(permissions.readable_thread_filter(viewer))
     if leave_out_muted and viewer.is_authenticated:
-        # ``tracking_level`` is annotated by ``_with_viewer_state``.
-        threads = threads.exclude(Q(tracking_level=TrackingLevel.MUTED))
+        threads = threads.alias(level_for_muting=_tracking_level(viewer)).exclude(
+            Q(level_for_muting=TrackingLevel.MUTED)
+        )
     return threads
 
 
 def _with_viewer_state(threads: QuerySet[Thread], viewer: User) -> QuerySet[Thread]:
     """``threads`` with what a list's row shows: their people, tags, and the viewer's
     reading state and tracking level."""
-    threads = (
-        threads.select_related("author", "organisation", "category", "author__organisation")
-        .only(
-            *(field.name for field in Thread._meta.concrete_fields),
-            *(f"category__{field.name}" for field in Category._meta.concrete_fields),
-            *(f"author__{name}" for name in _PERSON),
-            *(f"author__organisation__{name}" for name in _ORGANISATION),
-            *(f"organisation__{name}" for name in _ORGANISATION),
-        )
-        # django-stubs does not know taggit's manager as a relation; it prefetches as one.
-        .prefetch_related("tags")  # type: ignore[misc]
+    threads = threads.select_related(
+        "author", "organisation", "category", "author__organisation"
+    ).only(
+        *(field.name for field in Thread._meta.concrete_fields),
+        *(f"category__{field.name}" for field in Category._meta.concrete_fields),
+        *(f"author__{name}" for name in _PERSON),
+        *(f"author__organisation__{name}" for name in _ORGANISATION),
+        *(f"organisation__{name}" for name in _ORGANISATION),
     )
     if not viewer.is_authenticated:
         return threads
@@ -131,18 +128,24 @@ def _viewer_state(viewer: User) -> dict[str, Coalesce]:
     last_read = ReadState.objects.filter(thread=OuterRef("pk"), user=viewer).values(
         "last_read_number"
     )[:1]
+    return {
+        "last_read_number": Coalesce(Subquery(last_read, output_field=IntegerField()), Value(-1)),
+        "tracking_level": _tracking_level(viewer),
+    }
+
+
+def _tracking_level(viewer: User) -> Coalesce:
+    """The viewer's tracking level of each thread: the thread's own, else its
+    category's, else normal."""
     own = Watch.objects.filter(thread=OuterRef("pk"), user=viewer).values("level")[:1]
     by_category = Watch.objects.filter(category=OuterRef("category_id"), user=viewer).values(
         "level"
     )[:1]
-    return {
-        "last_read_number": Coalesce(Subquery(last_read, output_field=IntegerField()), Value(-1)),
-        "tracking_level": Coalesce(
-            Subquery(own, output_field=CharField()),
-            Subquery(by_category, output_field=CharField()),
-            Value(TrackingLevel.NORMAL.value),
-        ),
-    }
+    return Coalesce(
+        Subquery(own, output_field=CharField()),
+        Subquery(by_category, output_field=CharField()),
+        Value(TrackingLevel.NORMAL.value),
+    )
 
 
 def thread_list(
@@ -150,7 +153,7 @@ def thread_list(
 ) -> Page[Thread]:
     # The forum's front page leaves out what the member muted, as Discourse's
     # "latest" does; the category's own page still lists it, marked.
-    threads = _threads_for(viewer, leave_out_muted=category is None)
+    threads = _readable_threads(viewer, leave_out_muted=category is None)
     if category is not None:
         threads = threads.filter(category=category)
     if tag:
@@ -165,13 +168,20 @@ def thread_list(
     # The ids come from the read rule's query just above: the page's threads
     # need only their rows and the viewer's state, not the rule again.
     found = _with_viewer_state(Thread.objects.all(), viewer).in_bulk(wanted)
-    result.object_list = [found[pk] for pk in wanted if pk in found]
+    result.object_list = _with_tag_names([found[pk] for pk in wanted if pk in found])
     return result
 
 
+def _with_tag_names(threads: list[Thread]) -> list[Thread]:
+    names = tag_names_of([thread.pk for thread in threads])
+    for thread in threads:
+        thread.tag_names = names[thread.pk]
+    return threads
+
+
 def thread_list_latest(*, viewer: User, limit: int = 5) -> list[Thread]:
-    threads = _threads_for(viewer, leave_out_muted=True)
-    return list(threads.order_by("-last_activity_at", "-id")[:limit])
+    threads = _with_viewer_state(_readable_threads(viewer, leave_out_muted=True), viewer)
+    return _with_tag_names(list(threads.order_by("-last_activity_at", "-id")[:limit]))
 
 
 def thread_get_for_viewer(*, viewer: User, pk: int) -> Thread:

@@ -142,3 +142,22 @@ def test_only_the_first_unfiltered_page_is_kept_live(client, member):
     page = client.get("/forum/c/ict/").content.decode()
     assert "<html" in page
     assert 'class="pagination"' in page
+
+
+def test_each_row_and_the_thread_page_show_their_own_tags_in_order(client, member):
+    category = CategoryFactory(slug="ict")
+    tagged = services.thread_create(
+        actor=member, category=category, title="Ajanvaraus", body="1", tags=["kela", "Ajanvaraus"]
+    )
+    services.thread_create(actor=member, category=category, title="Toinen", body="2", tags=["hr"])
+    services.thread_create(actor=member, category=category, title="Kolmas", body="3")
+    rows = client.get("/forum/c/ict/").content.decode()
+    row = rows[rows.index(f'data-thread-id="{tagged.pk}"') :]
+    row = row[: row.index("</li>")]
+    assert row.index("#Ajanvaraus") < row.index("#kela")
+    assert "#hr" not in row
+    assert rows.count('class="tag"') == 3
+    assert "?tag=Ajanvaraus" in rows
+    page = client.get(f"/forum/t/{tagged.pk}/").content.decode()
+    header = page[page.index('data-thread-part="thread_header"') :][:3000]
+    assert header.index("#Ajanvaraus") < header.index("#kela") and "#hr" not in header
