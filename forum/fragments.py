@@ -47,7 +47,7 @@ from django.core.paginator import Page
 from django.db import connection, transaction
 from django.http import HttpRequest
 from django.middleware.csrf import get_token
-from django.template.loader import get_template
+from django.template.loader import get_template, render_to_string
 from django.utils import timezone, translation
 from django.utils.crypto import salted_hmac
 from django.utils.html import format_html
@@ -332,3 +332,17 @@ def page_html(posts: Sequence[PagePost], last_read: int) -> SafeString:
             )
         parts.append(post.rendered)
     return mark_safe("".join(parts))  # noqa: S308  (each part is safe)
+
+
+@functools.lru_cache(maxsize=32)
+def _empty_reply_fields(language: str) -> SafeString:
+    from forum.forms import PostForm  # the forms import the models; kept out of import time
+
+    return mark_safe(render_to_string("forum/_form_fields.html", {"form": PostForm()}))  # noqa: S308
+
+
+def empty_reply_fields() -> SafeString:
+    """The reply form's fields, empty, as every thread page shows them to a member
+    with no draft: rendered once per language and process (the widgets' own
+    templates cost more than the rest of the reply area)."""
+    return _empty_reply_fields(translation.get_language())

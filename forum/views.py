@@ -210,12 +210,14 @@ def _thread_context(request, thread, page, form=None):
         page.object_list = fragments.page_posts(request, viewer, thread, page)
         posts_html = fragments.page_html(page.object_list, last_read)
     can_moderate = permissions.can_moderate_thread(viewer, thread)
+    draft = selectors.draft_for(viewer=viewer, thread=thread) if form is None else ""
     return {
         "thread": thread,
         "page": page,
         "posts_html": posts_html,
-        "form": form
-        or PostForm(initial={"body": selectors.draft_for(viewer=viewer, thread=thread)}),
+        "form": form or PostForm(initial={"body": draft}),
+        # Without a draft or a form sent back, the fields are the same for everyone.
+        "form_fields_html": fragments.empty_reply_fields() if form is None and not draft else "",
         "can_post": permissions.can_post(viewer, thread),
         "can_moderate": can_moderate,
         "can_change_audience": permissions.can_change_audience(viewer, thread),

@@ -5,6 +5,7 @@ import io
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
@@ -269,3 +270,29 @@ def test_the_thread_page_with_pictures_keeps_its_query_count(
 # whether the thread has polls come with the thread's row; the posts' people
 # are read once for the page, their attachments only when a post has some.
 QUERIES_THREAD_PAGE = 9 + CATEGORY_RULES
+
+
+def test_the_reply_fields_hold_the_members_own_draft_and_their_language(client, people):
+    category = CategoryFactory(slug="ict")
+    thread = services.thread_create(
+        actor=people["liisa"], category=category, title="Kalenteri", body="Aloitus"
+    )
+    services.draft_save(actor=people["liisa"], thread=thread, body="Liisan kesken jäänyt vastaus")
+
+    def textarea(user, language="fi") -> str:
+        client.force_login(user)
+        client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+        html = client.get(f"/forum/t/{thread.pk}/").content.decode()
+        reply = html[html.index('id="reply"') :]
+        return reply[reply.index("<textarea") : reply.index("</textarea>")]
+
+    assert "Liisan kesken jäänyt vastaus" in textarea(people["liisa"])
+    for _round in range(2):  # the second time from the fields kept for everyone
+        assert "Liisan" not in textarea(people["asa"])
+    assert "Liisan kesken jäänyt vastaus" in textarea(people["liisa"])
+    client.force_login(people["asa"])
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "sv"
+    swedish = client.get(f"/forum/t/{thread.pk}/").content.decode()
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "fi"
+    finnish = client.get(f"/forum/t/{thread.pk}/").content.decode()
+    assert "Ditt meddelande" in swedish and "Ditt meddelande" not in finnish
