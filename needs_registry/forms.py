@@ -49,7 +49,9 @@ class MergeForm(forms.Form):
 class PositionForm(forms.Form):
     stance = forms.ChoiceField(label=_("Your city's position"), choices=CityPosition.Stance)
     urgency = forms.ChoiceField(
-        label=_("Urgency in your city"), required=False, choices=[("", "–"), *Urgency.choices]
+        label=_("Urgency in your city"),
+        required=False,
+        choices=[("", _("Not given")), *Urgency.choices],
     )
     current_system = forms.CharField(label=_("System in use today"), max_length=200, required=False)
     solution = forms.CharField(

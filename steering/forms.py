@@ -121,7 +121,7 @@ class DecisionForm(forms.Form):
     )
     resulting_status = forms.ChoiceField(
         label=_("Resulting status of the need"),
-        choices=[("", "–"), *Status.choices],
+        choices=[("", _("No change")), *Status.choices],
         required=False,
         help_text=_("Only for an item about a need."),
     )
@@ -134,7 +134,7 @@ class DecisionForm(forms.Form):
             self.fields[f"stance_{city.pk}"] = forms.ChoiceField(
                 label=_("Stance of %(city)s") % {"city": city.name},
                 required=False,
-                choices=[("", "–"), *DecisionStance.Stance.choices],
+                choices=[("", _("Not recorded")), *DecisionStance.Stance.choices],
             )
             self.fields[f"dissent_{city.pk}"] = forms.CharField(
                 label=_("Dissent of %(city)s") % {"city": city.name},
