@@ -169,6 +169,23 @@ def paid_by_city_year(budget: ConsortiumBudget) -> dict[tuple[int, int], int]:
     return paid
 
 
+def paid_over_yearly_cap(budget: ConsortiumBudget) -> list[tuple[Organisation, int, int]]:
+    """The cities and years whose payments already exceed the budget's yearly cap per
+    city (a cap lowered after they paid): (city, year, paid cents), by name and year."""
+    if not budget.yearly_cap_cents:
+        return []
+    over = {
+        key: paid
+        for key, paid in paid_by_city_year(budget).items()
+        if paid > budget.yearly_cap_cents
+    }
+    cities = Organisation.objects.in_bulk({organisation_id for organisation_id, _year in over})
+    return sorted(
+        ((cities[organisation_id], year, paid) for (organisation_id, year), paid in over.items()),
+        key=lambda row: (row[0].name, row[1]),
+    )
+
+
 def budget_overview(budget: ConsortiumBudget) -> Overview:
     """Every participant's computed share, fees outside the budget and payments, by year."""
     result = compute(budget_plan(budget))

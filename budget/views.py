@@ -5,6 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
@@ -166,7 +167,24 @@ def _save_settings(request: HttpRequest, budget: ConsortiumBudget | None, part: 
         if budget is None:
             services.budget_create(actor=actor, **form.service_data())
             return _("The budget was recorded.")
-        services.budget_update(actor=actor, budget=budget, **form.service_data())
+        budget = services.budget_update(actor=actor, budget=budget, **form.service_data())
+        over = selectors.paid_over_yearly_cap(budget)
+        if over:
+            # Saved all the same: the payments were right when they were made.
+            language = get_language() or "fi"
+            messages.warning(
+                request,
+                _(
+                    "These cities have already paid more than the new yearly cap: "
+                    "%(payments)s. Their payments stay as they are."
+                )
+                % {
+                    "payments": ", ".join(
+                        f"{city.name} {year} ({money.format_euros(paid, language)})"
+                        for city, year, paid in over
+                    )
+                },
+            )
         return _("The budget was saved.")
     if budget is None:  # the other parts are offered once the budget exists
         raise Http404

@@ -225,3 +225,30 @@ def test_a_new_total_with_years_named_is_flagged_until_the_years_are_corrected(
     assert sum(city.share for city in overview.cities) + overview.result.shortfall == (
         overview.own_share + sum(c.amount_cents for c in SharedCost.objects.all())
     )
+
+
+def test_lowering_the_yearly_cap_below_what_a_city_paid_warns_and_keeps_the_payment(
+    client,
+    consortium,  # noqa: F811
+):
+    from budget import services as budget_services
+
+    pori = consortium["organisations"]["pori"]
+    budget_services.payment_record(
+        actor=consortium["coordinator"],
+        budget=consortium["budget"],
+        organisation=pori,
+        year=2027,
+        amount_cents=cents(8_000),
+        paid_on=date(2027, 3, 1),
+    )
+    client.force_login(consortium["coordinator"])
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "fi"
+    kept = client.post(URL, budget_fields(**{"budget-yearly_cap": "9 000"}), follow=True)
+    assert "jo maksaneet" not in kept.content.decode()  # 8 000 € is within 9 000 €
+    lowered = client.post(URL, budget_fields(**{"budget-yearly_cap": "5 000"}), follow=True)
+    page = lowered.content.decode()
+    assert ConsortiumBudget.objects.get().yearly_cap_cents == cents(5_000)
+    assert "jo maksaneet enemmän kuin uusi enimmäisosuus" in page
+    assert "Pori 2027 (8 000 €)" in page.replace("\xa0", " ")
+    assert consortium["budget"].payments.get().amount_cents == cents(8_000)
