@@ -57,7 +57,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Organisation, User
 from config import cache_versions
 from forum import permissions, selectors
-from forum.models import Attachment, Post, Reaction, Thread
+from forum.models import NOT_READ, Attachment, Post, Reaction, Thread
 
 logger = logging.getLogger(__name__)
 
@@ -247,25 +247,35 @@ def content_changed(sender: type, update_fields: Any = None, **kwargs: Any) -> N
     if sender is User and update_fields is not None and not set(update_fields) & _SHOWN_OF_A_PERSON:
         return
     if sender in (Post, Attachment, Reaction) and instance is not None:
-        if sender is not Post and instance.post_id is None:
-            return  # an upload not yet on a post shows nowhere
-        thread_id = _thread_of(instance)
-        if thread_id is not None:
-            key = _thread_version_key(thread_id)
-            transaction.on_commit(functools.partial(cache_versions.renew, key))
+        threads = _threads_of(instance, created=bool(kwargs.get("created")))
+        if threads is not None:
+            for thread_id in threads:
+                key = _thread_version_key(thread_id)
+                transaction.on_commit(functools.partial(cache_versions.renew, key))
             return
     transaction.on_commit(_renew_content_version)
 
 
-def _thread_of(instance: Post | Attachment | Reaction) -> int | None:
+def _threads_of(instance: Post | Attachment | Reaction, *, created: bool) -> set[int] | None:
+    """The threads whose pages show ``instance`` or showed it as it was read (a post
+    or an attachment moved elsewhere); None where that is not known."""
     if isinstance(instance, Post):
-        return instance.thread_id
-    if instance.post_id is None:
-        return None
-    if "post" in instance._state.fields_cache:
-        return instance.post.thread_id if instance.post else None
-    # Gone with its post, the thread is not known: every page gives way.
-    return Post.objects.filter(pk=instance.post_id).values_list("thread_id", flat=True).first()
+        now = instance.__dict__.get("thread_id")  # not read: not known, and no query
+        before = now if created else instance.stored_thread_id
+        instance.stored_thread_id = now
+        return None if now is None or before is None else {now, before}
+    if isinstance(instance, Attachment):
+        stored = None if created else instance.stored_post_id
+        instance.stored_post_id = instance.post_id
+        if stored is NOT_READ:
+            return None
+        posts = {pk for pk in (instance.post_id, stored) if isinstance(pk, int)}
+    else:
+        posts = {instance.post_id}
+    if not posts:
+        return set()  # an upload on no post shows nowhere
+    # A post already gone took its own thread's pages with it (its deletion renews them).
+    return set(Post.objects.filter(pk__in=posts).values_list("thread_id", flat=True))
 
 
 def _database() -> tuple[object, ...]:

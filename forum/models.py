@@ -128,6 +128,10 @@ class TaggedThread(TaggedItemBase):
     content_object = models.ForeignKey("Thread", on_delete=models.CASCADE)
 
 
+# Stands for a field a row was not read with (Attachment.stored_post_id).
+NOT_READ = object()
+
+
 def tag_names_of(thread_ids: list[int]) -> dict[int, list[str]]:
     """The names of each thread's tags, in alphabetical order, in one query."""
     names: dict[int, list[str]] = {pk: [] for pk in thread_ids}
@@ -251,6 +255,9 @@ class Post(models.Model):
 
     thread = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="posts")
     number = models.PositiveIntegerField()
+    # The thread it was read in (Django's "customizing model loading"): a post moved
+    # to another thread takes the kept pages of both with it (forum.fragments).
+    stored_thread_id: int | None = None
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="posts"
     )
@@ -286,6 +293,14 @@ class Post(models.Model):
         from django.urls import reverse
 
         return reverse("forum:post_permalink", args=[self.pk])
+
+    @classmethod
+    def from_db(
+        cls, db: str | None, field_names: Any, values: Any, *, fetch_mode: Any = None
+    ) -> Post:
+        post = super().from_db(db, field_names, values, fetch_mode=fetch_mode)
+        post.stored_thread_id = post.__dict__.get("thread_id")
+        return post
 
     @property
     def is_deleted(self) -> bool:
@@ -351,6 +366,9 @@ class Attachment(models.Model):
     post = models.ForeignKey(
         Post, on_delete=models.CASCADE, null=True, blank=True, related_name="attachments"
     )
+    # The post it was read on, as for Post.stored_thread_id; NOT_READ when it was
+    # made here or read without its post.
+    stored_post_id: object = NOT_READ
     uploader = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -371,6 +389,14 @@ class Attachment(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("forum:attachment_download", args=[self.token])
+
+    @classmethod
+    def from_db(
+        cls, db: str | None, field_names: Any, values: Any, *, fetch_mode: Any = None
+    ) -> Attachment:
+        attachment = super().from_db(db, field_names, values, fetch_mode=fetch_mode)
+        attachment.stored_post_id = attachment.__dict__.get("post_id", NOT_READ)
+        return attachment
 
     def get_thumbnail_url(self) -> str:
         return reverse("forum:attachment_thumbnail", args=[self.token])

@@ -11,7 +11,8 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.paginator import Page, Paginator
 from django.db import connection
-from django.db.models import Count, Max, Min, QuerySet, Sum
+from django.db.models import CharField, QuerySet, StringAgg, Value
+from django.db.models.functions import Cast
 from django.http import Http404
 
 from accounts.models import User
@@ -75,10 +76,10 @@ def unread_count(*, user: User) -> int:
 
     Every page's header shows it, and counting means asking each unread
     notification's read rule. So the count is kept in the cache under what it
-    depends on: the member's unread notifications (how many, the smallest and
-    largest id and their sum: a notification is never made unread again, and two
-    transactions committing out of id order would have to leave two sets alike in
-    all four), the member's roles and organisation, and the access version that
+    depends on: the member's unread notifications (their ids, all of them: two
+    transactions may commit in the other order than they took their ids, so no
+    summary of the ids, such as how many and the newest, names the set), the
+    member's roles and organisation, and the access version that
     every change to who may read a target renews
     (``notifications.kinds.register_target``). Counts are kept only outside a
     transaction, so nothing that could still be rolled back is cached.
@@ -86,13 +87,13 @@ def unread_count(*, user: User) -> int:
     if not user.is_authenticated:
         return 0
     unread = Notification.objects.filter(user=user, read_at__isnull=True)
-    summary = unread.aggregate(count=Count("pk"), least=Min("pk"), newest=Max("pk"), sum=Sum("pk"))
-    if not summary["count"]:
+    # In the order of their ids here: SQLite before 3.44 cannot order an aggregate.
+    listed = unread.aggregate(ids=StringAgg(Cast("pk", output_field=CharField()), Value(",")))
+    if not listed["ids"]:
         return 0
     if connection.in_atomic_block:
         return _count_readable(user, list(unread.only(*_COUNTED)))
-    # int(): PostgreSQL sums big integers as numeric.
-    key = _count_key(user, tuple(int(value) for value in summary.values()))
+    key = _count_key(user, sorted(int(pk) for pk in listed["ids"].split(",")))
     try:
         # The version is read before counting: a change committed meanwhile
         # renews it, and the count kept under the old one is never read again.
@@ -105,10 +106,9 @@ def unread_count(*, user: User) -> int:
         return int(kept[key][1])
     notifications = list(unread.only(*_COUNTED))
     count = _count_readable(user, notifications)
-    # Kept under the set just counted, which may have changed since the summary.
-    ids = [n.pk for n in notifications]
-    counted = (len(ids), min(ids), max(ids), sum(ids)) if ids else None
-    if counted is not None:
+    # Kept under the set just counted, which may have changed since its ids were read.
+    counted = sorted(n.pk for n in notifications)
+    if counted:
         try:
             cache.set(_count_key(user, counted), (version, count), COUNT_TIMEOUT)
         except Exception:
@@ -119,9 +119,9 @@ def unread_count(*, user: User) -> int:
 _COUNTED = ("pk", "kind", "target_type", "target_id")
 
 
-def _count_key(user: User, unread: tuple[object, ...]) -> str:
-    """The cache key of ``user``'s unread count, for the unread set ``unread`` names
-    (how many, the smallest, largest and sum of their ids)."""
+def _count_key(user: User, unread: list[int]) -> str:
+    """The cache key of ``user``'s unread count, for the unread notifications whose
+    ids, in order, are ``unread``."""
     database = settings.DATABASES["default"]
     made_of = repr(
         (

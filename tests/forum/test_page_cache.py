@@ -17,7 +17,7 @@ from django.test.utils import CaptureQueriesContext
 from accounts import services as account_services
 from accounts.models import Role, User
 from forum import fragments, services
-from forum.models import Post
+from forum.models import Attachment, Post
 from tests.factories import CategoryFactory, OrganisationFactory, UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -217,3 +217,43 @@ def test_a_page_read_in_a_transaction_that_rolls_back_is_not_kept(world):
     )
     shown = page(as_another, thread)
     assert "Peruttu muutos" not in shown and "Toinen viesti" in shown
+
+
+def attach(post, uploader, token="liite1"):
+    return Attachment.objects.create(
+        post=post,
+        uploader=uploader,
+        token=token,
+        file=f"attachments/{token}.pdf",
+        original_name="liite-muistio.pdf",
+        content_type="application/pdf",
+        size=10,
+    )
+
+
+def test_what_the_back_office_moves_or_takes_off_leaves_both_threads_pages(world):
+    """A post or an attachment moved elsewhere, or taken off its post, is gone from
+    the page it was on, and shows on the page it went to."""
+    thread, reply, as_another = world["thread"], world["reply"], world["as_another"]
+    elsewhere = services.thread_create(
+        actor=world["moderator"], category=thread.category, title="Muu", body="Muualla"
+    )
+    there = Post.objects.get(thread=elsewhere, number=1)
+    attachment = attach(reply, world["other"])
+    assert "liite-muistio" in page(as_another, thread)
+    assert "liite-muistio" not in page(as_another, elsewhere)
+    attachment = Attachment.objects.get(pk=attachment.pk)
+    attachment.post = there
+    attachment.save()
+    assert "liite-muistio" not in page(as_another, thread)
+    assert "liite-muistio" in page(as_another, elsewhere)
+    attachment = Attachment.objects.get(pk=attachment.pk)
+    attachment.post = None
+    attachment.save()
+    assert "liite-muistio" not in page(as_another, elsewhere)
+    assert "Toinen viesti" in page(as_another, thread)
+    moved = Post.objects.get(pk=reply.pk)
+    moved.thread, moved.number = elsewhere, 2
+    moved.save()
+    assert "Toinen viesti" not in page(as_another, thread)
+    assert "Toinen viesti" in page(as_another, elsewhere)

@@ -223,3 +223,33 @@ def test_a_count_made_while_a_category_change_commits_is_not_kept(world, monkeyp
     monkeypatch.setattr(kinds, "renew_access_version", renew)
     assert between == [1]  # counted from the old rules, as that request would
     assert count(world) == 0  # the reader may no longer read the post
+
+
+def test_two_unread_sets_alike_in_size_ends_and_sum_are_told_apart(world):
+    """Reading two and then receiving two that committed late can leave a set as
+    big as before, with the same smallest and largest id and the same sum."""
+    cache.clear()
+    thread = world["thread"]
+    readable = forum_services.post_create(actor=world["writer"], thread=thread, body="Luettava")
+    hidden = forum_services.post_create(actor=world["writer"], thread=thread, body="Piilossa")
+    forum_services.post_set_hidden(actor=world["moderator"], post=hidden, hidden=True)
+
+    def notice(post, pk):
+        Notification.objects.create(
+            pk=pk,
+            user=world["reader"],
+            kind=forum_kinds.REPLY,
+            actor=world["writer"],
+            target_type=forum_kinds.POST,
+            target_id=post.pk,
+            url="/x/",
+        )
+
+    first = (Notification.objects.order_by("-pk").values_list("pk", flat=True).first() or 0) + 10
+    for pk in (first, first + 2, first + 3, first + 5):
+        notice(readable, pk)
+    assert count(world) == 4
+    services.notifications_mark_read(user=world["reader"], ids=[first + 2, first + 3])
+    notice(hidden, first + 1)  # two slower transactions commit
+    notice(readable, first + 4)
+    assert count(world) == 3
