@@ -5,6 +5,8 @@ notifications and to who may read what they point at.
 These tests commit (``transaction=True``): counts are kept only outside a
 transaction, as production requests run."""
 
+import functools
+
 import pytest
 from django.core.cache import cache
 from django.db import connection, transaction
@@ -49,6 +51,29 @@ def tell(world, body: str):
         [world["reader"]], forum_kinds.REPLY, actor=world["writer"], target=post, url="/x/"
     )
     return post
+
+
+def readable_and_hidden(world):
+    """Two posts of the thread: one the reader may read, one a moderator hid."""
+    thread = world["thread"]
+    readable = forum_services.post_create(actor=world["writer"], thread=thread, body="Luettava")
+    hidden = forum_services.post_create(actor=world["writer"], thread=thread, body="Piilossa")
+    forum_services.post_set_hidden(actor=world["moderator"], post=hidden, hidden=True)
+    return readable, hidden
+
+
+def notice_on(world, post, **fields):
+    """A notification to the reader about ``post``, made as it is stored (``pk`` may be
+    given: one that a slower transaction took)."""
+    return Notification.objects.create(
+        **fields,
+        user=world["reader"],
+        kind=forum_kinds.REPLY,
+        actor=world["writer"],
+        target_type=forum_kinds.POST,
+        target_id=post.pk,
+        url="/x/",
+    )
 
 
 def count(world) -> int:
@@ -103,21 +128,8 @@ def test_notifications_committed_out_of_id_order_are_a_new_set(world):
     """Two transactions notifying the member may commit in the other order than
     they took their ids: the set then changes while its size and newest id stay."""
     cache.clear()
-    thread = world["thread"]
-    readable = forum_services.post_create(actor=world["writer"], thread=thread, body="Luettava")
-    hidden = forum_services.post_create(actor=world["writer"], thread=thread, body="Piilossa")
-    forum_services.post_set_hidden(actor=world["moderator"], post=hidden, hidden=True)
-
-    def notice(post, **fields):
-        return Notification.objects.create(
-            **fields,
-            user=world["reader"],
-            kind=forum_kinds.REPLY,
-            actor=world["writer"],
-            target_type=forum_kinds.POST,
-            target_id=post.pk,
-            url="/x/",
-        )
+    readable, hidden = readable_and_hidden(world)
+    notice = functools.partial(notice_on, world)
 
     first = notice(readable)
     # The id after first is held by a transaction that commits last.
@@ -229,21 +241,10 @@ def test_two_unread_sets_alike_in_size_ends_and_sum_are_told_apart(world):
     """Reading two and then receiving two that committed late can leave a set as
     big as before, with the same smallest and largest id and the same sum."""
     cache.clear()
-    thread = world["thread"]
-    readable = forum_services.post_create(actor=world["writer"], thread=thread, body="Luettava")
-    hidden = forum_services.post_create(actor=world["writer"], thread=thread, body="Piilossa")
-    forum_services.post_set_hidden(actor=world["moderator"], post=hidden, hidden=True)
+    readable, hidden = readable_and_hidden(world)
 
     def notice(post, pk):
-        Notification.objects.create(
-            pk=pk,
-            user=world["reader"],
-            kind=forum_kinds.REPLY,
-            actor=world["writer"],
-            target_type=forum_kinds.POST,
-            target_id=post.pk,
-            url="/x/",
-        )
+        notice_on(world, post, pk=pk)
 
     first = (Notification.objects.order_by("-pk").values_list("pk", flat=True).first() or 0) + 10
     for pk in (first, first + 2, first + 3, first + 5):
