@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from typing import cast
 
@@ -26,6 +27,8 @@ from budget.models import (
 from budget.procurement import ContractType
 from frontend.widgets import date_picker
 
+DOTTED_THOUSANDS = re.compile(r"[-+]?\d{1,3}(\.\d{3})+(,\d*)?")
+
 
 class EuroField(forms.DecimalField):
     """An amount of euros as people write it: ``1 234,50``, ``1234.50``, ``1 234 €``
@@ -38,6 +41,10 @@ class EuroField(forms.DecimalField):
 
     default_error_messages = {
         "invalid": _("Write the amount in euros with digits, for example 1,234.50."),
+        # Only where the decimal separator is a comma (Finnish, Swedish).
+        "dotted_thousands": _(
+            "Write thousands with a space and cents after a comma, for example 520 000 or 1 234,50."
+        ),
     }
 
     def to_python(self, value):
@@ -45,6 +52,12 @@ class EuroField(forms.DecimalField):
             value = value.replace(money.NBSP, "").replace(" ", "").replace("€", "").strip()
             if value and not all(ch.isdigit() or ch in ".,-+" for ch in value):
                 raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+            # "520.000" in Finnish or Swedish is 520 000 € written with dots, not 520 €
+            # with three decimals: asked again rather than guessed.
+            if get_format("DECIMAL_SEPARATOR") == "," and DOTTED_THOUSANDS.fullmatch(value):
+                raise forms.ValidationError(
+                    self.error_messages["dotted_thousands"], code="dotted_thousands"
+                )
             if get_format("DECIMAL_SEPARATOR") == ".":
                 value = value.replace(",", "")  # English thousands: 1,234.50
         return super().to_python(value)

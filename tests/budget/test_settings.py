@@ -252,3 +252,22 @@ def test_lowering_the_yearly_cap_below_what_a_city_paid_warns_and_keeps_the_paym
     assert "jo maksaneet enemmän kuin uusi enimmäisosuus" in page
     assert "Pori 2027 (8 000 €)" in page.replace("\xa0", " ")
     assert consortium["budget"].payments.get().amount_cents == cents(8_000)
+
+
+def test_a_total_written_with_dots_for_thousands_is_asked_again_not_read_as_cents(
+    client,
+    consortium,  # noqa: F811
+):
+    client.force_login(consortium["coordinator"])
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "fi"
+    response = client.post(URL, budget_fields(**{"budget-total": "520.000"}))
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "Kirjoita tuhannet välilyönnillä" in page
+    assert 'value="520.000"' in page  # what was typed stays
+    assert ConsortiumBudget.objects.get().total_cents == cents(300_000)
+    assert client.post(URL, budget_fields(**{"budget-total": "520 000,00"})).status_code == 302
+    assert ConsortiumBudget.objects.get().total_cents == cents(520_000)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "sv"
+    assert client.post(URL, budget_fields(**{"budget-total": "1.234,50"})).status_code == 400
+    assert ConsortiumBudget.objects.get().total_cents == cents(520_000)
