@@ -219,12 +219,12 @@ def test_a_page_read_in_a_transaction_that_rolls_back_is_not_kept(world):
     assert "Peruttu muutos" not in shown and "Toinen viesti" in shown
 
 
-def attach(post, uploader, token="liite1"):
+def attach(post, uploader, stored_as="liite1"):
     return Attachment.objects.create(
         post=post,
         uploader=uploader,
-        token=token,
-        file=f"attachments/{token}.pdf",
+        token=stored_as,
+        file=f"attachments/{stored_as}.pdf",
         original_name="liite-muistio.pdf",
         content_type="application/pdf",
         size=10,
