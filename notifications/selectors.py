@@ -87,7 +87,7 @@ def unread_count(*, user: User) -> int:
     if not user.is_authenticated:
         return 0
     unread = Notification.objects.filter(user=user, read_at__isnull=True)
-    # In the order of their ids here: SQLite before 3.44 cannot order an aggregate.
+    # Sorted below, not in SQL: SQLite before 3.44 cannot order an aggregate.
     listed = unread.aggregate(ids=StringAgg(Cast("pk", output_field=CharField()), Value(",")))
     if not listed["ids"]:
         return 0
