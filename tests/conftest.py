@@ -27,9 +27,12 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def wait_for(url: str, timeout: float = 15.0) -> None:
+def wait_for(url: str, timeout: float = 15.0, process: subprocess.Popen | None = None) -> None:
+    """Until ``url`` answers; a ``process`` that should serve it and exits ends the wait."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            raise RuntimeError(f"the server for {url} exited with {process.returncode}")
         try:
             if requests.get(url, timeout=1).status_code < 500:
                 return
@@ -109,7 +112,12 @@ def start_node_provider(
         stdout=subprocess.DEVNULL,
         stderr=None,
     )
-    wait_for(f"http://127.0.0.1:{port}/health")
+    try:
+        # Node starting its modules takes seconds, more on a machine busy with other tests.
+        wait_for(f"http://127.0.0.1:{port}/health", timeout=60, process=process)
+    except RuntimeError:
+        process.kill()
+        raise
     return Provider(issuer=issuer, kind="node", process=process)
 
 
