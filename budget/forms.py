@@ -54,11 +54,12 @@ class EuroField(forms.DecimalField):
                 raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
             # "520.000" in Finnish or Swedish is 520 000 € written with dots, not 520 €
             # with three decimals: asked again rather than guessed.
-            if get_format("DECIMAL_SEPARATOR") == "," and DOTTED_THOUSANDS.fullmatch(value):
+            decimal_separator = get_format("DECIMAL_SEPARATOR")
+            if decimal_separator == "," and DOTTED_THOUSANDS.fullmatch(value):
                 raise forms.ValidationError(
                     self.error_messages["dotted_thousands"], code="dotted_thousands"
                 )
-            if get_format("DECIMAL_SEPARATOR") == ".":
+            if decimal_separator == ".":
                 value = value.replace(",", "")  # English thousands: 1,234.50
         return super().to_python(value)
 

@@ -203,7 +203,7 @@ def render_posts(request: HttpRequest, thread: Thread, posts: Sequence[Post]) ->
     contexts = [{"post": post, "thread": thread, "csrf_token": placeholder} for post in posts]
     renderings = _render_cached([cache_key(post) for post in posts], TEMPLATE, contexts)
     token = get_token(request)
-    return [mark_safe(html.replace(csrf_placeholder(), token)) for html in renderings]  # noqa: S308
+    return [mark_safe(html.replace(placeholder, token)) for html in renderings]  # noqa: S308
 
 
 def attach_rendered_rows(threads: Sequence[Thread]) -> None:
@@ -270,6 +270,8 @@ def _threads_of(instance: Post | Attachment | Reaction, *, created: bool) -> set
         if stored is NOT_READ:
             return None
         posts = {pk for pk in (instance.post_id, stored) if isinstance(pk, int)}
+    elif "post" in instance._state.fields_cache:  # a reaction made here, with its post
+        return {instance.post.thread_id}
     else:
         posts = {instance.post_id}
     if not posts:
@@ -290,6 +292,7 @@ def page_posts(
     ``viewer`` (the request's): the whole page from the cache where it holds it,
     else each post from the fragment cache or rendered afresh, and the page kept."""
     abilities = permissions.thread_abilities(viewer, thread)
+    placeholder = csrf_placeholder()
     key = None
     cached = None
     if not connection.in_atomic_block:
@@ -313,9 +316,7 @@ def page_posts(
         posts = selectors.post_page_posts(
             viewer=viewer, thread=thread, page=page, abilities=abilities
         )
-        contexts = [
-            {"post": post, "thread": thread, "csrf_token": csrf_placeholder()} for post in posts
-        ]
+        contexts = [{"post": post, "thread": thread, "csrf_token": placeholder} for post in posts]
         renderings = _render_cached([cache_key(post) for post in posts], TEMPLATE, contexts)
         cached = [(post.number, html) for post, html in zip(posts, renderings, strict=True)]
         if key is not None:
@@ -325,7 +326,7 @@ def page_posts(
                 logger.warning("A page of posts could not be cached", exc_info=True)
     token = get_token(request)
     return [
-        PagePost(number, mark_safe(html.replace(csrf_placeholder(), token)))  # noqa: S308
+        PagePost(number, mark_safe(html.replace(placeholder, token)))  # noqa: S308
         for number, html in cached
     ]
 
