@@ -40,3 +40,11 @@ def renew(key: str) -> None:
         # With the cache away nobody reads what it kept either; when it is back,
         # the token it held may be stale, so say so loudly.
         logger.error("The cache version %s could not be renewed", key, exc_info=True)
+
+
+def renew_many(keys: Sequence[str]) -> None:
+    """``renew`` for each of ``keys``, in one write to the cache."""
+    try:
+        cache.set_many({key: uuid.uuid4().hex for key in keys}, None)
+    except Exception:
+        logger.error("The cache versions %s could not be renewed", list(keys), exc_info=True)

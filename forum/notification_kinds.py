@@ -98,6 +98,8 @@ register_target(
     can_read=permissions.can_read_post,
     readable_ids=_readable_post_ids,
     depends_on=READ_RULE_MODELS,
+    # A new post or thread changes nobody's access to the posts that exist.
+    created_changes_nothing=(Post, Thread),
 )
 register_kind(
     Kind(

@@ -92,12 +92,17 @@ def register_target(
     can_read: TargetCheck,
     readable_ids: TargetIds | None = None,
     depends_on: Iterable[type] = (),
+    created_changes_nothing: Iterable[type] = (),
 ) -> None:
     """Register a target type. ``depends_on`` names every model (and many-to-many
     table) a change to which may change who may read such a target, besides the
     reader's own roles and organisation: a save or deletion of one renews
-    ``ACCESS_VERSION_KEY`` once committed."""
+    ``ACCESS_VERSION_KEY`` once committed. ``created_changes_nothing`` names those
+    of them whose new rows change nobody's access to what already exists (a new
+    post): only their changes and deletions renew it, so that writing in the forum
+    does not make every member's count be counted again."""
     _TARGETS[name] = TargetType(name=name, load=load, can_read=can_read, readable_ids=readable_ids)
+    _CREATED_CHANGES_NOTHING.update(created_changes_nothing)
     for model in depends_on:
         for signal in (post_save, post_delete, m2m_changed):
             signal.connect(
@@ -107,9 +112,14 @@ def register_target(
             )
 
 
+_CREATED_CHANGES_NOTHING: set[type] = set()
+
+
 def access_changed(**kwargs: Any) -> None:
     """Receiver: who may read some target may have changed; kept unread counts give
     way once the change is committed (a rollback renews nothing)."""
+    if kwargs.get("created") and kwargs.get("sender") in _CREATED_CHANGES_NOTHING:
+        return
     transaction.on_commit(renew_access_version)
 
 

@@ -11,8 +11,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.paginator import Page, Paginator
 from django.db import connection
-from django.db.models import CharField, QuerySet, StringAgg, Value
-from django.db.models.functions import Cast
+from django.db.models import QuerySet
 from django.http import Http404
 
 from accounts.models import User
@@ -71,63 +70,62 @@ def _for(user: User) -> QuerySet[Notification]:
     return Notification.objects.filter(user=user).select_related("actor")
 
 
+def unread_version_key(user_id: int) -> str:
+    """The cache key of the version every change to the member's notifications renews
+    (``notifications.services.unread_changed``)."""
+    return f"notifications:unread-version:{user_id}"
+
+
 def unread_count(*, user: User) -> int:
     """How many unread notifications the member may still read.
 
     Every page's header shows it, and counting means asking each unread
     notification's read rule. So the count is kept in the cache under what it
-    depends on: the member's unread notifications (their ids, all of them: two
-    transactions may commit in the other order than they took their ids, so no
-    summary of the ids, such as how many and the newest, names the set), the
-    member's roles and organisation, and the access version that
+    depends on: the member's own version, which every change to their
+    notifications renews once it commits (``notifications.services.unread_changed``:
+    one arriving, read or deleted, in the services, the back office or a bulk
+    write), the member's roles and organisation, and the access version that
     every change to who may read a target renews
-    (``notifications.kinds.register_target``). Counts are kept only outside a
+    (``notifications.kinds.register_target``). Both versions are read before
+    counting: a change committed meanwhile renews one of them, and the count kept
+    under the old one is never read again. A page view with the count kept reads
+    the cache twice and the database not at all. Counts are kept only outside a
     transaction, so nothing that could still be rolled back is cached.
     """
     if not user.is_authenticated:
         return 0
-    unread = Notification.objects.filter(user=user, read_at__isnull=True)
-    # Sorted below, not in SQL: SQLite before 3.44 cannot order an aggregate.
-    listed = unread.aggregate(ids=StringAgg(Cast("pk", output_field=CharField()), Value(",")))
-    if not listed["ids"]:
-        return 0
+    unread = Notification.objects.filter(user=user, read_at__isnull=True).only(*_COUNTED)
     if connection.in_atomic_block:
-        return _count_readable(user, list(unread.only(*_COUNTED)))
-    key = _count_key(user, sorted(int(pk) for pk in listed["ids"].split(",")))
+        return _count_readable(user, list(unread))
     try:
-        # The version is read before counting: a change committed meanwhile
-        # renews it, and the count kept under the old one is never read again.
-        kept = cache.get_many([ACCESS_VERSION_KEY, key])
-        version = kept.get(ACCESS_VERSION_KEY) or cache_versions.current(ACCESS_VERSION_KEY)
+        versions = cache_versions.current_many([ACCESS_VERSION_KEY, unread_version_key(user.pk)])
+        key = _count_key(user, versions)
+        kept = cache.get(key)
     except Exception:  # a cache that is away slows the page down, never breaks it
         logger.warning("An unread count could not be read from the cache", exc_info=True)
-        return _count_readable(user, list(unread.only(*_COUNTED)))
-    if key in kept and kept[key][0] == version:
-        return int(kept[key][1])
-    notifications = list(unread.only(*_COUNTED))
-    count = _count_readable(user, notifications)
-    # Kept under the set just counted, which may have changed since its ids were read.
-    counted = sorted(n.pk for n in notifications)
-    if counted:
-        try:
-            cache.set(_count_key(user, counted), (version, count), COUNT_TIMEOUT)
-        except Exception:
-            logger.warning("An unread count could not be cached", exc_info=True)
+        return _count_readable(user, list(unread))
+    if kept is not None:
+        return int(kept)
+    count = _count_readable(user, list(unread))
+    try:
+        cache.set(key, count, COUNT_TIMEOUT)
+    except Exception:
+        logger.warning("An unread count could not be cached", exc_info=True)
     return count
 
 
 _COUNTED = ("pk", "kind", "target_type", "target_id")
 
 
-def _count_key(user: User, unread: list[int]) -> str:
-    """The cache key of ``user``'s unread count, for the unread notifications whose
-    ids, in order, are ``unread``."""
+def _count_key(user: User, versions: list[str]) -> str:
+    """The cache key of ``user``'s unread count under ``versions`` (the access
+    version and the member's own)."""
     database = settings.DATABASES["default"]
     made_of = repr(
         (
             (database.get("HOST"), database.get("PORT"), str(database["NAME"])),
             user.pk,
-            unread,
+            versions,
             user.organisation_id,
             user.is_active,
             user.is_superuser,

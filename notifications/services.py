@@ -1,5 +1,6 @@
 """Writes of notifications: creating them (the one way every app notifies) and marking them read."""
 
+import functools
 from collections.abc import Iterable
 from typing import Any
 
@@ -9,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import NotificationEmail, User
+from config import cache_versions
 from config.tasks import enqueue_with_write
 from live.broadcast import broadcast_on_commit, user_group
 from notifications import selectors
@@ -77,6 +79,7 @@ def notify(
             )
         )
     Notification.objects.bulk_create(created)
+    unread_changed(n.user_id for n in created)
     for notification in created:
         user = notification.user
         _push_count(user)
@@ -88,6 +91,23 @@ def notify(
         ):
             enqueue_with_write(send_notification_email, user.pk)
     return created
+
+
+def unread_changed(user_ids: Iterable[int]) -> None:
+    """The members' notifications changed: their kept unread counts
+    (``notifications.selectors.unread_count``) give way once the change commits
+    (a rollback renews nothing). Every write of notifications calls it: the
+    services here, and the receiver below for single saves and deletions
+    (the back office, a member's anonymisation)."""
+    keys = sorted({selectors.unread_version_key(pk) for pk in user_ids})
+    if keys:
+        # Kept counts expire within notifications.selectors.COUNT_TIMEOUT should it fail.
+        transaction.on_commit(functools.partial(cache_versions.renew_many, keys))
+
+
+def notification_changed(sender: type, instance: Notification, **kwargs: Any) -> None:
+    """Receiver: a notification saved or deleted one by one."""
+    unread_changed([instance.user_id])
 
 
 def _push_count(user: User) -> None:
@@ -104,6 +124,8 @@ def notifications_mark_read(*, user: User, ids: Iterable[int] | None = None) -> 
     if ids is not None:
         notifications = notifications.filter(pk__in=list(ids))
     changed = notifications.update(read_at=timezone.now())
+    if changed:
+        unread_changed([user.pk])
     _push_count(user)
     return changed
 

@@ -8,8 +8,8 @@
 CATEGORY_RULES = 2
 
 # The header's count of unread notifications, for a member who has some. In
-# production one query (how many, and the newest) finds it in the cache
+# production it comes from the cache with no query at all
 # (notifications.selectors.unread_count); a test's transaction never keeps a
-# count, so it also reads the notifications and asks their targets' read rule.
+# count, so it reads the unread notifications and asks their targets' read rule.
 # Kept counts are tested in tests/notifications/test_unread_count_cache.py.
-UNREAD_COUNT = 3
+UNREAD_COUNT = 2
