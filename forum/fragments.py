@@ -22,7 +22,8 @@ opened again, or by the next of a hundred people following the same link, is
 one cache read instead of its posts' queries and fifty keys. Such a page is
 the same for every viewer with the same abilities in the thread (reading,
 posting, moderating, marking the answer), unless a post on it is the viewer's
-own or carries their reaction: then the page is theirs alone. Its key names
+own or carries their reaction: then the page is theirs alone (a kept page
+names those people, so telling takes no query). Its key names
 the thread's event sequence number, which every change the services make to
 its posts raises (a post, an edit, a reaction, a deletion, hiding), and two
 content versions renewed after any other change a post shows: the thread's
@@ -285,18 +286,28 @@ def _database() -> tuple[object, ...]:
     return (database.get("HOST"), database.get("PORT"), str(database["NAME"]))
 
 
+def _people_on(posts: Sequence[Post]) -> frozenset[int]:
+    """Who sees ``posts`` differently from other viewers with the same abilities:
+    their authors and everyone who reacted to them."""
+    people = {post.author_id for post in posts}
+    people.update(r.user_id for post in posts for r in selectors._reactions_of(post))
+    return frozenset(people)
+
+
 def page_posts(
     request: HttpRequest, viewer: User, thread: Thread, page: Page[Any]
 ) -> list[PagePost]:
     """The posts of ``page`` (``forum.selectors.post_page_numbers``) rendered for
     ``viewer`` (the request's): the whole page from the cache where it holds it,
-    else each post from the fragment cache or rendered afresh, and the page kept."""
+    else each post from the fragment cache or rendered afresh, and the page kept.
+
+    A kept page names the people on it (authors and those who reacted), so that
+    one of them, who gets the page of their own, is told without a query."""
     abilities = permissions.thread_abilities(viewer, thread)
     placeholder = csrf_placeholder()
-    key = None
-    cached = None
+    key = own_key = None
+    kept = None
     if not connection.in_atomic_block:
-        personal = selectors.page_is_personal(viewer=viewer, thread=thread, page=page)
         try:
             signature = (
                 *cache_versions.current_many([CONTENT_VERSION_KEY, _thread_version_key(thread.pk)]),
@@ -305,29 +316,33 @@ def page_posts(
                 thread.solution_id,
                 page.number,
                 dataclasses.astuple(abilities),
-                viewer.pk if personal else None,
             )
             key = _key("page", thread.pk, signature)
-            cached = cache.get(key)
+            own_key = _key("page", thread.pk, (*signature, viewer.pk))
+            found = cache.get_many([key, own_key])
+            kept = found.get(key)
+            if kept is None or viewer.pk in kept[0]:
+                kept = found.get(own_key)
         except Exception:  # a cache that is away slows the page down, never breaks it
             logger.warning("A page of posts could not be read from the cache", exc_info=True)
-            key = None
-    if cached is None:
+            key = own_key = None
+    if kept is None:
         posts = selectors.post_page_posts(
             viewer=viewer, thread=thread, page=page, abilities=abilities
         )
         contexts = [{"post": post, "thread": thread, "csrf_token": placeholder} for post in posts]
         renderings = _render_cached([cache_key(post) for post in posts], TEMPLATE, contexts)
-        cached = [(post.number, html) for post, html in zip(posts, renderings, strict=True)]
+        people = _people_on(posts)
+        kept = (people, [(post.number, html) for post, html in zip(posts, renderings, strict=True)])
         if key is not None:
             try:
-                cache.set(key, cached, PAGE_TIMEOUT)
+                cache.set(own_key if viewer.pk in people else key, kept, PAGE_TIMEOUT)
             except Exception:
                 logger.warning("A page of posts could not be cached", exc_info=True)
     token = get_token(request)
     return [
         PagePost(number, mark_safe(html.replace(placeholder, token)))  # noqa: S308
-        for number, html in cached
+        for number, html in kept[1]
     ]
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
@@ -133,16 +134,26 @@ NOT_READ = object()
 
 
 def tag_names_of(thread_ids: list[int]) -> dict[int, list[str]]:
-    """The names of each thread's tags, in alphabetical order, in one query."""
+    """The names of each thread's tags, in alphabetical order (``sorted_tag_names``),
+    in one query."""
     names: dict[int, list[str]] = {pk: [] for pk in thread_ids}
-    tagged = (
-        TaggedThread.objects.filter(content_object_id__in=thread_ids)
-        .order_by("tag__name")
-        .values_list("content_object_id", "tag__name")
+    tagged = TaggedThread.objects.filter(content_object_id__in=thread_ids).values_list(
+        "content_object_id", "tag__name"
     )
     for thread_id, name in tagged:
         names[thread_id].append(name)
-    return names
+    return {pk: sorted_tag_names(listed) for pk, listed in names.items()}
+
+
+# Å, ä and ö after z, in that order, as Finnish and Swedish alphabets have them
+# (by code point ä would come before å).
+_NORDIC_ORDER = str.maketrans({"å": "{", "ä": "|", "ö": "}"})  # the three after z
+
+
+def sorted_tag_names(names: Iterable[str]) -> list[str]:
+    """Tag names as every page lists them: in alphabetical order, whatever the
+    database's collation."""
+    return sorted(names, key=lambda name: (name.casefold().translate(_NORDIC_ORDER), name))
 
 
 class Thread(models.Model):

@@ -13,6 +13,7 @@ from django.db.models import (
     Prefetch,
     Q,
     QuerySet,
+    StringAgg,
     Subquery,
     Value,
     prefetch_related_objects,
@@ -37,10 +38,12 @@ from forum.models import (
     Reaction,
     ReactionKind,
     ReadState,
+    TaggedThread,
     Thread,
     ThreadEvent,
     TrackingLevel,
     Watch,
+    sorted_tag_names,
     tag_names_of,
 )
 from needs_registry.permissions import acts_for_city
@@ -217,7 +220,27 @@ def thread_get_for_page(*, viewer: User, pk: int) -> Thread:
             ),
             has_polls=Exists(Poll.objects.filter(thread=OuterRef("pk"))),
         )
-    return _thread_for_viewer(threads, viewer=viewer, pk=pk)
+    # The tags come with the row too, rather than as a query of their own.
+    thread = _thread_for_viewer(threads.annotate(listed_tags=_tag_list()), viewer=viewer, pk=pk)
+    listed = getattr(thread, "listed_tags", None)
+    thread.tag_names = sorted_tag_names(listed.split(_TAG_SEPARATOR)) if listed else []
+    return thread
+
+
+# Between the tag names ``_tag_list`` joins: a control character, which no name holds.
+_TAG_SEPARATOR = "\x1f"
+
+
+def _tag_list() -> Subquery:
+    """The names of each thread's tags joined by ``_TAG_SEPARATOR``, unordered
+    (SQLite before 3.44 cannot order an aggregate): None for a thread with none."""
+    names = (
+        TaggedThread.objects.filter(content_object=OuterRef("pk"))
+        .values("content_object")
+        .annotate(names=StringAgg("tag__name", Value(_TAG_SEPARATOR)))
+        .values("names")
+    )
+    return Subquery(names, output_field=CharField())
 
 
 def audience_description(*, thread: Thread) -> list[str]:
@@ -463,20 +486,6 @@ def post_page_posts(
         viewer=viewer,
         thread=thread,
         abilities=abilities or permissions.thread_abilities(viewer, thread),
-    )
-
-
-def page_is_personal(*, viewer: User, thread: Thread, page: Page[Any]) -> bool:
-    """Whether a post on ``page`` is the viewer's own or has their reaction: only then
-    does the page show them controls or choices no other viewer with the same
-    abilities gets (``forum.fragments.page_posts``)."""
-    if not viewer.is_authenticated:
-        return False
-    first = (page.number - 1) * POSTS_PER_PAGE
-    return (
-        Post.objects.filter(thread=thread, number__gt=first, number__lte=first + POSTS_PER_PAGE)
-        .filter(Q(author=viewer) | Q(reactions__user=viewer))
-        .exists()
     )
 
 

@@ -80,11 +80,25 @@ def test_a_page_opened_again_reads_no_post(world):
     assert again.count("<article") == first.count("<article") == 2
     assert "Toinen viesti" in again
     assert not [q for q in queries if '"forum_post"."html"' in q["sql"]]
-    # Another member with the same abilities gets the same kept page.
+    # Another member with the same abilities gets the same kept page, and whether
+    # a post on it is theirs is told from the page, not asked of the posts.
     another = world["as_third"]
     with CaptureQueriesContext(connection) as queries:
         assert "Toinen viesti" in page(another, thread)
-    assert not [q for q in queries if '"forum_post"."html"' in q["sql"]]
+    assert not [q for q in queries if 'FROM "forum_post"' in q["sql"]]
+    # The reply's writer gets a page of their own, kept as well, whether or not
+    # the page for everyone else is kept.
+    cache.clear()
+    page(world["as_other"], thread)
+    with CaptureQueriesContext(connection) as queries:
+        own = post_html(page(world["as_other"], thread), 2)
+    assert 'data-action="edit"' in own
+    assert not [q for q in queries if 'FROM "forum_post"' in q["sql"]]
+    page(world["as_third"], thread)
+    with CaptureQueriesContext(connection) as queries:
+        own = post_html(page(world["as_other"], thread), 2)
+    assert 'data-action="edit"' in own
+    assert not [q for q in queries if 'FROM "forum_post"' in q["sql"]]
 
 
 def test_each_viewer_gets_their_own_controls_from_a_kept_page(world):
