@@ -317,8 +317,9 @@ def page_posts(
                 page.number,
                 dataclasses.astuple(abilities),
             )
-            key = _key("page", thread.pk, signature)
-            own_key = _key("page", thread.pk, (*signature, viewer.pk))
+            # "page-posts": kept with the people on it; "page" held a bare list.
+            key = _key("page-posts", thread.pk, signature)
+            own_key = _key("page-posts", thread.pk, (*signature, viewer.pk))
             found = cache.get_many([key, own_key])
             kept = found.get(key)
             if kept is None or viewer.pk in kept[0]:

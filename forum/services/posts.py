@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -67,6 +68,12 @@ def lock_thread(thread: Thread) -> Thread:
     return Thread.objects.select_for_update().select_related("category").get(pk=thread.pk)
 
 
+def _tag_name(typed: str) -> str:
+    """A tag as stored: without control characters or spaces at its ends, at most
+    100 characters."""
+    return "".join(c for c in typed if unicodedata.category(c) != "Cc").strip()[:100]
+
+
 @transaction.atomic
 def thread_create(
     *,
@@ -117,7 +124,9 @@ def thread_create(
     thread.save()
     thread.audience_organisations.set(organisations)
     thread._audience_organisation_ids = frozenset(o.pk for o in organisations)
-    clean_tags = sorted({t.strip()[:100] for t in tags if t.strip()})
+    # Control characters are taken out: invisible in a name, and the thread page
+    # joins a thread's tag names with one (forum.selectors._TAG_SEPARATOR).
+    clean_tags = sorted({name for name in map(_tag_name, tags) if name})
     if clean_tags:
         thread.tags.set(clean_tags)
     tracking_default(user=actor, thread=thread, level=STARTER_LEVEL)

@@ -129,6 +129,17 @@ def test_a_viewers_reaction_marks_only_their_page(world):
     assert "Ville Virta" in seen  # who reacted, for everyone
 
 
+def test_a_reactor_gets_their_own_page_after_another_member_kept_theirs(world):
+    """Someone who reacted to a post on the page, with no post of their own there,
+    opens it after a member with the same abilities had it kept."""
+    thread = world["thread"]
+    services.reaction_toggle(actor=world["another"], post=world["reply"], kind="thumbs_up")
+    seen = post_html(page(world["as_third"], thread), 2)  # kept for everyone else
+    assert 'aria-pressed="true"' not in seen.split("reaction-picker")[0]
+    mine = post_html(page(world["as_another"], thread), 2)
+    assert re.search(r'class="reaction-count" aria-pressed="true"', mine)
+
+
 def test_every_change_shows_on_the_next_request(world):
     thread, reply, as_other = world["thread"], world["reply"], world["as_other"]
     page(as_other, thread)

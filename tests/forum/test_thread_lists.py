@@ -167,3 +167,13 @@ def test_each_row_and_the_thread_page_show_their_own_tags_in_order(client, membe
     page = client.get(f"/forum/t/{tagged.pk}/").content.decode()
     header = page[page.index('data-thread-part="thread_header"') :][:3000]
     assert sorted(order, key=header.index) == order and "#hr" not in header
+
+
+def test_a_tag_typed_with_control_characters_is_stored_and_shown_without_them(client, member):
+    category = CategoryFactory(slug="ict")
+    thread = services.thread_create(
+        actor=member, category=category, title="Otsikko", body="1", tags=["kela\x1fpalvelu\t"]
+    )
+    assert list(thread.tags.names()) == ["kelapalvelu"]
+    page = client.get(f"/forum/t/{thread.pk}/").content.decode()
+    assert "#kelapalvelu" in page and "?tag=kelapalvelu" in page

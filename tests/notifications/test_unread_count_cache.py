@@ -90,8 +90,12 @@ def test_the_count_is_kept_and_follows_the_members_notifications(world):
     with CaptureQueriesContext(connection) as queries:
         assert selectors.unread_count(user=reader) == 2
     assert not queries.captured_queries  # from the cache, not the database
-    # A new post changes nobody's access to the posts notified of: the count stays kept.
+    # A new post or thread changes nobody's access to the posts notified of: the
+    # count stays kept.
     forum_services.post_create(actor=world["moderator"], thread=world["thread"], body="Uusi")
+    forum_services.thread_create(
+        actor=world["moderator"], category=world["category"], title="Toinen", body="Aloitus"
+    )
     with CaptureQueriesContext(connection) as queries:
         assert selectors.unread_count(user=reader) == 2
     assert not queries.captured_queries
