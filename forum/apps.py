@@ -47,3 +47,28 @@ class ForumConfig(AppConfig):
                     dispatch_uid=f"forum_content_{signal is post_save}_{model.__name__}",
                 )
         post_migrate.connect(fragments.content_changed, dispatch_uid="forum_content_migrate")
+
+        # What changes the threads a list shows, or their order (forum.list_cache).
+        from taggit.models import Tag
+
+        from forum import list_cache
+        from forum.models import TaggedThread, Thread, Watch
+
+        for model in (Thread, TaggedThread, Watch):
+            for signal in (post_save, post_delete):
+                signal.connect(
+                    list_cache.changed,
+                    sender=model,
+                    dispatch_uid=f"forum_lists_{signal is post_save}_{model.__name__}",
+                )
+        post_save.connect(list_cache.changed, sender=Post, dispatch_uid="forum_lists_post")
+        # taggit announces its tags as a many-to-many change of their table.
+        for through in (Thread.audience_organisations.through, TaggedThread):
+            m2m_changed.connect(
+                list_cache.changed,
+                sender=through,
+                dispatch_uid=f"forum_lists_m2m_{through.__name__}",
+            )
+        # A tag renamed is listed under its new name.
+        post_save.connect(list_cache.changed, sender=Tag, dispatch_uid="forum_lists_tag")
+        post_migrate.connect(list_cache.changed, dispatch_uid="forum_lists_migrate")

@@ -218,6 +218,10 @@ class Thread(models.Model):
                 fields=["category", "-is_pinned", "-last_activity_at", "-id"],
                 name="thread_category_activity",
             ),
+            # The forum's front page: every readable category, pinned first.
+            models.Index(
+                fields=["-is_pinned", "-last_activity_at", "-id"], name="thread_pinned_activity"
+            ),
             models.Index(fields=["-last_activity_at", "-id"], name="thread_activity"),
         ]
         verbose_name = _("thread")

@@ -124,7 +124,7 @@ def can_read_attachment(user: User, attachment: Attachment) -> bool:
     return attachment.post is not None and can_read_post(user, attachment.post)
 
 
-def _category_access(user: User) -> tuple[list[int], list[int]]:
+def category_access(user: User) -> tuple[list[int], list[int]]:
     """Ids of the categories ``user`` may read, and of those that are restricted."""
     cached = getattr(user, "_category_access", None)
     if cached is None:
@@ -143,7 +143,7 @@ def _category_access(user: User) -> tuple[list[int], list[int]]:
 
 def readable_category_ids(user: User) -> list[int]:
     """Ids of the categories the user may read."""
-    return _category_access(user)[0]
+    return category_access(user)[0]
 
 
 def readable_thread_filter(user: User, prefix: str = "") -> Q:
@@ -152,7 +152,7 @@ def readable_thread_filter(user: User, prefix: str = "") -> Q:
     def q(**lookups: object) -> Q:
         return Q(**{f"{prefix}{name}": value for name, value in lookups.items()})
 
-    readable, restricted = _category_access(user)
+    readable, restricted = category_access(user)
     condition = q(category_id__in=readable)
     if not is_member(user):
         condition &= q(publicity=Publicity.PUBLIC)
