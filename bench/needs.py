@@ -7,7 +7,7 @@ from django.db import connections
 from django.test import Client
 from django.utils import timezone
 
-from bench.common import QUICK, pct, say, timed, verdict
+from bench.common import QUICK, analyze, pct, say, timed, verdict
 
 
 def bench_needs(world):
@@ -71,6 +71,7 @@ def bench_needs(world):
     Support.objects.bulk_create(
         (Support(need=need, user=member) for need in needs for member in members), batch_size=5000
     )
+    analyze(Need, CityVote, CityPosition, Support)
     client = Client()
     client.force_login(world["leads"][0])
     runs = 10 if QUICK else 20
