@@ -61,7 +61,7 @@ class ForumConfig(AppConfig):
                     sender=model,
                     dispatch_uid=f"forum_lists_{signal is post_save}_{model.__name__}",
                 )
-        post_save.connect(list_cache.changed, sender=Post, dispatch_uid="forum_lists_post")
+        # A new post moves its thread up: renewed with its event (forum.events.thread_event).
         # taggit announces its tags as a many-to-many change of their table.
         for through in (Thread.audience_organisations.through, TaggedThread):
             m2m_changed.connect(

@@ -44,6 +44,7 @@ from django.conf import settings
 from django.db.models import F, Q
 from django.utils import timezone
 
+from forum import list_cache
 from forum.models import Post, Thread, ThreadEvent
 from live.broadcast import broadcast_on_commit, frame, user_group
 
@@ -107,6 +108,9 @@ def thread_event(
         readers=thread.readers_version,
     )
     if event_type in LIST_EVENTS:
+        # Kept lists give way after the thread's viewers have the event and
+        # before the lists' viewers are told to fetch theirs again.
+        list_cache.changed()
         broadcast_on_commit(
             LISTS_GROUP,
             THREAD_ACTIVITY,

@@ -11,9 +11,9 @@ depend on is small and known, so they are kept in the cache under it:
 - the list (category, tag, page);
 - ``VERSION_KEY``, renewed once committed by every change that may add a thread
   to a list, take one away or move one in it: a thread saved or deleted (new,
-  moved, hidden, its publicity or audience changed), a new post (the thread
-  moves to the top), a tag added or removed, a member's tracking level (muted
-  threads leave the front page), and a thread's readers changing.
+  moved, hidden, its publicity or audience changed), a thread event that lists
+  show (a new post moves its thread to the top), a tag added, removed or
+  renamed, and a member's tracking level (muted threads leave the front page).
 
 The threads themselves, and the member's own state of each, are always read
 afresh, and under the read rule again (``forum.selectors.thread_list``): should
@@ -110,14 +110,8 @@ def renew() -> None:
 
 
 def _changes_no_list(kwargs: dict[str, Any]) -> bool:
-    """A post saved after it was written (edited, reacted to, deleted) leaves every
-    list as it was, a new one moves its thread to the top; a many-to-many change
-    is announced before and after, and the lists change after."""
-    from forum.models import Post
-
-    if str(kwargs.get("action", "")).startswith("pre_"):
-        return True
-    return kwargs.get("sender") is Post and not kwargs.get("created")
+    """A many-to-many change is announced before and after; the lists change after."""
+    return str(kwargs.get("action", "")).startswith("pre_")
 
 
 def _renewal_waiting() -> bool:
