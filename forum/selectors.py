@@ -1,5 +1,6 @@
 """Reads for the forum. Query counts stay constant whatever the size."""
 
+import functools
 from typing import Any
 
 from django.core.paginator import Page, Paginator
@@ -10,7 +11,9 @@ from django.db.models import (
     Count,
     Exists,
     F,
+    Field,
     IntegerField,
+    Model,
     OuterRef,
     Prefetch,
     Q,
@@ -271,20 +274,76 @@ def thread_get_for_page(*, viewer: User, pk: int) -> Thread:
         "solution__author",
         *(f"solution__author__{name}" for name in _PERSON),
     )
-    if viewer.is_authenticated:
-        # What the page shows of the viewer's own state comes with the thread's
-        # row rather than as a query each (read by ``read_state_for``,
-        # ``draft_for``, ``tracking_level_for`` and ``polls_for_thread``).
-        threads = threads.annotate(
-            **_viewer_state(viewer),
-            viewer_draft=Subquery(
-                Draft.objects.filter(user=viewer, thread=OuterRef("pk")).values("body")[:1]
-            ),
-            has_polls=Exists(Poll.objects.filter(thread=OuterRef("pk"))),
-        )
-    # The tags come with the row too, rather than as a query of their own.
-    return _tags_listed(
+    # The tags come with the row, rather than as a query of their own.
+    thread = _tags_listed(
         _thread_for_viewer(threads.annotate(listed_tags=_tag_list()), viewer=viewer, pk=pk)
+    )
+    if viewer.is_authenticated:
+        _add_viewer_state(thread, viewer)
+    return thread
+
+
+def _add_viewer_state(thread: Thread, viewer: User) -> None:
+    """Give ``thread`` what its page shows of the viewer's own state, as the list's
+    annotations name it (read by ``read_state_for``, ``draft_for``,
+    ``tracking_level_for`` and ``polls_for_thread``): one query for all of it.
+
+    Written as SQL rather than as annotations of the thread's query: built by the
+    ORM, its five correlated subqueries cost the page about 4 ms of Python to
+    resolve and compile on every view, where the database answers them in a
+    tenth of a millisecond. The statement is made once per process.
+    """
+    with connection.cursor() as cursor:
+        member, category = viewer.pk, thread.category_id
+        cursor.execute(
+            _viewer_state_sql(),
+            [thread.pk, member, thread.pk, member, category, member, thread.pk, member, thread.pk],
+        )
+        last_read, own_level, category_level, draft, polls = cursor.fetchone()
+    state = {
+        "last_read_number": -1 if last_read is None else last_read,
+        "tracking_level": next(
+            (level for level in (own_level, category_level) if level is not None),
+            TrackingLevel.NORMAL.value,
+        ),
+        "viewer_draft": draft,
+        "has_polls": bool(polls),
+    }
+    for name, value in state.items():
+        setattr(thread, name, value)  # as the annotations of ``_viewer_state`` name them
+
+
+@functools.cache
+def _viewer_state_sql() -> str:
+    """The statement of ``_add_viewer_state``: the member's read state, tracking
+    levels (the thread's own, its category's), draft, and whether the thread has
+    polls. Parameters: thread, member, thread, member, category, member, thread,
+    member, thread."""
+    # Only the models' own table and column names go into the statement; every
+    # value is a parameter.
+    quote = connection.ops.quote_name
+
+    def column(model: type[Model], name: str) -> str:
+        field = model._meta.get_field(name)
+        if not isinstance(field, Field) or not field.column:
+            raise TypeError(f"{model.__name__}.{name} is no column")
+        return quote(field.column)
+
+    def one(model: type[Model], shown: str, *by: str) -> str:
+        where = " AND ".join(f"{column(model, name)} = %s" for name in by)
+        table = quote(model._meta.db_table)
+        return f"(SELECT {column(model, shown)} FROM {table} WHERE {where} LIMIT 1)"  # noqa: S608
+
+    polls_table = quote(Poll._meta.db_table)
+    polls = f"EXISTS (SELECT 1 FROM {polls_table} WHERE {column(Poll, 'thread')} = %s)"  # noqa: S608
+    return "SELECT " + ", ".join(
+        (
+            one(ReadState, "last_read_number", "thread", "user"),
+            one(Watch, "level", "thread", "user"),
+            one(Watch, "level", "category", "user"),
+            one(Draft, "body", "thread", "user"),
+            polls,
+        )
     )
 
 
