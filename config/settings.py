@@ -206,6 +206,8 @@ else:
     }
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
+# In the database only: a session kept in the cache as well (``cached_db``)
+# would outlive its sign-out if the cache were away at that moment and came back.
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
 # Background tasks: immediate in the embedded default, a database queue
@@ -228,8 +230,9 @@ MEILISEARCH_TIMEOUT = float(env("MEILISEARCH_TIMEOUT", "2"))
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
-    "allauth.account.auth_backends.AuthenticationBackend",
+    # Django's and allauth's backends, each loading the member with their roles.
+    "accounts.backends.MemberBackend",
+    "accounts.backends.MemberAuthenticationBackend",
 ]
 LOGIN_URL = "sign_in"
 LOGIN_REDIRECT_URL = "/"

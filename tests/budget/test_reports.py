@@ -346,9 +346,10 @@ def test_the_summary_reads_in_a_constant_number_of_queries(
         )
     _submitted(consortium, leads)
     client.force_login(consortium["coordinator"])
-    client.get("/budget/reports/2026/")  # the session and the member, read once
+    client.get("/budget/reports/2026/")
     # The coordinator was told of the submitted reports: the header counts them.
-    with django_assert_num_queries(13 + UNREAD_COUNT):
+    # The session, and the member with their roles in one query.
+    with django_assert_num_queries(12 + UNREAD_COUNT):
         assert client.get("/budget/reports/2026/").status_code == 200
 
 
@@ -390,7 +391,8 @@ def test_a_citys_report_reads_in_a_constant_number_of_queries(
             data={"kind": "deployment", "payer": "cities", "estimated_cents": cents(2000)},
         )
     client.force_login(lead)
-    client.get(URL)  # the session and the member, read once
-    with django_assert_num_queries(18):
+    client.get(URL)
+    # The session, and the member with their roles in one query.
+    with django_assert_num_queries(17):
         page = client.get(URL).content.decode()
     assert page.count("Tarve ") >= needs * 2  # each need among commitments and costs

@@ -185,3 +185,37 @@ def test_a_kept_list_whose_renewal_was_lost_shows_no_thread_made_unreadable(worl
     assert "Toinen ketju" not in html
     assert "Ensimmäinen ketju" in html
     assert "Toinen ketju" in listed(world["as_moderator"])
+
+
+def test_a_lost_renewal_shows_no_thread_whose_audience_narrowed_or_that_moved(world, monkeypatch):
+    """The rows' own check of the read rule covers each part of it: a confidential
+    thread's audience narrowed, a thread moved into a category the member may not
+    read. Both stay in the lists of those who may read them."""
+    secret = services.thread_create(
+        actor=world["author"],
+        category=world["category"],
+        title="Luottamuksellinen ketju",
+        body="Pori ja Porvoo",
+        publicity=Publicity.CONFIDENTIAL,
+        audience_organisations=[world["pori"], world["porvoo"]],
+    )
+    board = CategoryFactory(slug="pori-ict", name_fi="Porin ICT")
+    board.read_organisations.set([world["pori"]])
+    front_page = listed(world["as_reader"], "/forum/")
+    assert "Luottamuksellinen ketju" in front_page
+    assert "Toinen ketju" in front_page
+    monkeypatch.setattr("forum.list_cache.renew", lambda: None)
+    services.thread_audience_set(
+        actor=world["author"],
+        thread=secret,
+        publicity=Publicity.CONFIDENTIAL,
+        organisations=[world["pori"]],
+    )
+    services.thread_moderate(actor=world["moderator"], thread=world["second"], category=board)
+    front_page = listed(world["as_reader"], "/forum/")
+    assert "Luottamuksellinen ketju" not in front_page
+    assert "Toinen ketju" not in front_page
+    assert "Ensimmäinen ketju" in front_page
+    front_page = listed(world["as_author"], "/forum/")
+    assert "Luottamuksellinen ketju" in front_page
+    assert "Toinen ketju" in front_page

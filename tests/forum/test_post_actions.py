@@ -191,12 +191,13 @@ def test_thread_page_and_fragments_queries_are_pinned(world, posts, django_asser
         client.get(f"/forum/t/{thread.pk}/fragments/?after=0&state=1")
 
 
-# The page is read by its post numbers (no count of the thread's posts), its tags
+# The session, and the member with their roles in one query;
+# the page is read by its post numbers (no count of the thread's posts), its tags
 # with the thread, the viewer's own state of it in one query, a thread's and
 # category's access lists only when the rules need them, and the read marker is
 # written only when it moves.
-THREAD_PAGE_QUERIES = 9 + CATEGORY_RULES
-FRAGMENT_QUERIES = 8 + CATEGORY_RULES
+THREAD_PAGE_QUERIES = 8 + CATEGORY_RULES
+FRAGMENT_QUERIES = 7 + CATEGORY_RULES
 
 
 def test_the_keyboard_help_page_is_linked_from_the_thread_and_speaks_each_language(world):

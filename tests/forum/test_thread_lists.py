@@ -9,20 +9,22 @@ from django.utils import timezone
 
 from accounts.models import Role
 from forum import services
-from forum.models import ReadState, Thread
+from forum.models import Publicity, ReadState, Thread
 from tests.factories import CategoryFactory, OrganisationFactory, UserFactory
 from tests.queries import CATEGORY_RULES
 
 pytestmark = pytest.mark.django_db
 
 FRAGMENT = {"HTTP_X_FRAGMENT": "threads"}
-# Session, user, roles, notification count; the categories' read rules (see
-# tests.queries); the list's length and the page's thread ids (kept in the cache
-# in production, forum.list_cache), then those threads with their tags and read
-# states; watching (category). The category's page reads its category, and its
-# read organisations from the rules (in tests, the rules' queries once more).
-INDEX_QUERIES = 9 + CATEGORY_RULES
-CATEGORY_QUERIES = 9 + 2 * CATEGORY_RULES
+# The session, the member with their roles (one query), the notification count;
+# the categories' read rules (see tests.queries); the list's length and the
+# page's thread ids (kept in the cache in production, forum.list_cache), then
+# those threads with their tags and read states, each checked against the read
+# rule again (in tests, the rules' queries once more); watching (category). The
+# category's page reads its category, and its read organisations from the rules
+# (in tests, the rules' queries once more).
+INDEX_QUERIES = 8 + 2 * CATEGORY_RULES
+CATEGORY_QUERIES = 8 + 3 * CATEGORY_RULES
 # The refresh renders the list in the page's shell context: the same queries.
 INDEX_FRAGMENT_QUERIES = INDEX_QUERIES
 CATEGORY_FRAGMENT_QUERIES = CATEGORY_QUERIES
@@ -84,6 +86,33 @@ def test_list_query_counts_are_pinned_at_a_small_and_a_large_size(client, member
             "category fragment": CATEGORY_FRAGMENT_QUERIES,
         }
     )
+
+
+def test_confidential_rows_read_their_audiences_in_one_query(client, member):
+    """Each row is checked against the read rule again; a confidential thread's
+    audience is part of it, read for the whole page at once."""
+    category = CategoryFactory(slug="ict")
+    services.thread_create(actor=member, category=category, title="Avoin", body="1")
+    plain = queries(client, "/forum/")
+
+    def confidential(first: int, last: int) -> None:
+        for n in range(first, last + 1):
+            services.thread_create(
+                actor=member,
+                category=category,
+                title=f"Luottamuksellinen {n}",
+                body="Vain Pori",
+                publicity=Publicity.CONFIDENTIAL,
+                audience_organisations=[member.organisation],
+            )
+
+    confidential(1, 1)
+    assert queries(client, "/forum/") == plain + 1
+    confidential(2, 20)
+    assert queries(client, "/forum/") == plain + 1
+    page = client.get("/forum/").content.decode()
+    assert "Luottamuksellinen 20" in page
+    assert "Avoin" in page
 
 
 def test_a_deep_page_lists_its_threads_in_order_with_the_reading_state(client, member):

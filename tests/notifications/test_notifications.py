@@ -176,7 +176,7 @@ def test_list_queries_stay_constant(world, client, django_assert_num_queries, co
         client.get("/notifications/")
 
 
-# Session, user, roles, the unread count (with the categories' read rules for
-# its posts, see tests.queries), the page: count, notifications with actors,
-# their posts; messages and the site shell.
-QUERIES = 6 + UNREAD_COUNT + CATEGORY_RULES
+# The session, the member with their roles (one query), the unread
+# count (with the categories' read rules for its posts, see tests.queries), the
+# page: count, notifications with actors, their posts; messages and the site shell.
+QUERIES = 5 + UNREAD_COUNT + CATEGORY_RULES
