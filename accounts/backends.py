@@ -9,31 +9,44 @@ request, so a deactivated member or a role taken away counts at once.
 
 from allauth.account.auth_backends import AuthenticationBackend
 from django.contrib.auth.backends import ModelBackend
-from django.db.models import OuterRef, StringAgg, Subquery, TextField, Value
+from django.db.models import OuterRef, QuerySet, StringAgg, Subquery, TextField, Value
 
 from accounts.models import User, UserRole
+from config.compiled import Compiled
 
 # Between the role names: no role value holds a comma.
 _SEPARATOR = ","
 
 
-def member_with_roles(user_id: int | str) -> User | None:
-    """The member ``user_id`` with ``role_set`` filled in, or None."""
+def _with_roles(pk: int) -> QuerySet[User]:
     roles = (
         UserRole.objects.filter(user=OuterRef("pk"))
         .values("user")
         .annotate(names=StringAgg("role", Value(_SEPARATOR)))
         .values("names")
     )
-    user = (
-        User._default_manager.annotate(listed_roles=Subquery(roles, output_field=TextField()))
-        .filter(pk=user_id)
-        .first()
-    )
-    if user is not None:
-        listed = user.__dict__.pop("listed_roles")
-        # As the cached property would have read them.
-        user.__dict__["role_set"] = frozenset(listed.split(_SEPARATOR) if listed else ())
+    return User._default_manager.annotate(
+        listed_roles=Subquery(roles, output_field=TextField())
+    ).filter(pk=pk)
+
+
+# Every signed-in request runs it: compiled once per connection (``config.compiled``).
+_MEMBER = Compiled(_with_roles, arity=1)
+
+
+def member_with_roles(user_id: int | str) -> User | None:
+    """The member ``user_id`` (as the session holds it) with ``role_set`` filled
+    in, or None; ValueError for an id that is no number."""
+    pk = int(user_id)
+    if not 0 < pk < 2**63:  # no such member, and a value the column could not bind
+        return None
+    found = _MEMBER.run(pk)
+    if not found:
+        return None
+    user = found[0]
+    listed = user.__dict__.pop("listed_roles")
+    # As the cached property would have read them.
+    user.__dict__["role_set"] = frozenset(listed.split(_SEPARATOR) if listed else ())
     return user
 
 

@@ -208,7 +208,8 @@ else:
 
 # In the database only: a session kept in the cache as well (``cached_db``)
 # would outlive its sign-out if the cache were away at that moment and came back.
-SESSION_ENGINE = "django.contrib.sessions.backends.db"
+# Django's database store, read with a plain statement (accounts/session_store.py).
+SESSION_ENGINE = "accounts.session_store"
 
 # Background tasks: immediate in the embedded default, a database queue
 # worked by `manage.py db_worker` in production.

@@ -29,6 +29,9 @@ def test_no_member_for_an_unknown_or_malformed_id(backend):
     member = UserFactory(roles=[Role.MODERATOR])
     assert backend().get_user(member.pk).role_set == {Role.MODERATOR}
     assert backend().get_user(10**6) is None
+    assert backend().get_user(str(member.pk)).role_set == {Role.MODERATOR}
+    assert backend().get_user(2**80) is None
+    assert backend().get_user(-1) is None
     assert backend().get_user("not a number") is None
 
 
