@@ -30,7 +30,7 @@ def _with_roles(pk: int) -> QuerySet[User]:
     ).filter(pk=pk)
 
 
-# Every signed-in request runs it: compiled once per connection (``config.compiled``).
+# Every signed-in request runs it: compiled once per process (``config.compiled``).
 _MEMBER = Compiled(_with_roles, arity=1)
 
 

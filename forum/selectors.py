@@ -30,7 +30,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Organisation, Role, User
 from config.compiled import Compiled
-from forum import list_cache, mentions, permissions
+from forum import category_rules, list_cache, mentions, permissions
 from forum.markdown import render as render_markdown
 from forum.models import (
     REACTION_SYMBOLS,
@@ -54,7 +54,6 @@ from forum.models import (
     sorted_tag_names,
     tag_names_of,
 )
-from frontend.forms import MAX_ID
 from needs_registry.permissions import acts_for_city
 
 # What pages show of a person (``User.public_name``) and of an organisation.
@@ -213,10 +212,12 @@ def _list_rows(viewer: User, wanted: list[int]) -> list[Thread]:
     ids kept under a version whose renewal was lost (the cache away at the
     moment of a change) name no thread the member may no longer read.
 
-    The query is compiled once per connection (``config.compiled``), with a
+    The query is compiled once per process (``config.compiled``), with a
     page's worth of ids bound (0 where the page is shorter, which no row has):
     built afresh, it cost a list about 3 ms of Python on every view.
     """
+    if not wanted:
+        return []
     if len(wanted) > THREADS_PER_PAGE:
         raise ValueError("more ids than a page holds")
     ids = [*wanted, *[0] * (THREADS_PER_PAGE - len(wanted))]
@@ -224,10 +225,16 @@ def _list_rows(viewer: User, wanted: list[int]) -> list[Thread]:
         rows = _LIST_ROWS.run(viewer.pk, *ids)
     else:
         rows = _LIST_ROWS_SIGNED_OUT.run(*ids)
-    # One category object per category, so that its read rule is looked up once.
+    # One category object per category, each given its read organisations from
+    # one snapshot of the rules: the rule is looked up once for the page.
     categories: dict[int, Category] = {}
     for thread in rows:
         thread.category = categories.setdefault(thread.category_id, thread.category)
+    snapshot = category_rules.rules()
+    for category in categories.values():
+        rule = snapshot.get(category.pk)
+        if rule is not None:
+            category._read_organisation_ids = rule.organisation_ids
     confidential = [t for t in rows if t.publicity == Publicity.CONFIDENTIAL]
     if confidential:
         # Who each confidential thread names, for the rule: one query for the page.
@@ -316,7 +323,7 @@ def thread_get_for_viewer(*, viewer: User, pk: int) -> Thread:
 
 def thread_get_for_page(*, viewer: User, pk: int) -> Thread:
     """The thread with everything its page shows; 404 if the viewer may not read it."""
-    if not 0 < pk <= MAX_ID:  # no such row, and a value the column could not bind
+    if not 0 < pk < 2**63:  # no such row, and a value the column could not bind
         raise Http404
     try:
         thread = _THREAD_FOR_PAGE.run(pk)[0]
@@ -331,7 +338,7 @@ def thread_get_for_page(*, viewer: User, pk: int) -> Thread:
 
 
 def _thread_for_page(pk: int) -> QuerySet[Thread]:
-    """The query of ``thread_get_for_page``, compiled once per connection
+    """The query of ``thread_get_for_page``, compiled once per process
     (``config.compiled``): built afresh, it cost the page and every live
     update about 2 ms of Python, eight times what the database takes."""
     # A category's read organisations come from the cached rules
