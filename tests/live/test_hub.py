@@ -108,3 +108,34 @@ async def test_a_layer_that_refuses_the_join_leaves_nothing_behind():
         await hub.join("thread.5", Socket())
     assert hub.groups == {}
     assert hub.tasks == []
+
+
+async def test_a_large_group_lets_the_server_write_to_the_first_sockets_before_the_last():
+    # The server writes a socket's frames when its event loop runs; a hub that
+    # handed a message to a thousand sockets without letting the loop run would
+    # hold every frame back until the last socket had it.
+    hub = Hub(get_channel_layer())
+    sockets = [Socket() for _ in range(200)]
+    for socket in sockets:
+        await hub.join("thread.5", socket)
+    partway: list[int] = []
+    done = asyncio.Event()
+
+    async def watch() -> None:
+        while not done.is_set():
+            have = sum(1 for socket in sockets if socket.received)
+            if 0 < have < len(sockets):
+                partway.append(have)
+            await asyncio.sleep(0)
+
+    watcher = asyncio.create_task(watch())
+    await group_send("thread.5", {"type": "live.event", "frame": "one"})
+    await group_send("thread.5", {"type": "live.event", "frame": "two"})
+    for socket in sockets:
+        # Every socket has both, in the order they were sent.
+        assert await received(socket, 2) == ["one", "two"]
+    done.set()
+    await watcher
+    assert partway, "the loop never ran while the group was being served"
+    for socket in sockets:
+        await hub.leave("thread.5", socket)
