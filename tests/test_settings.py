@@ -70,3 +70,17 @@ def test_check_deploy_warns_when_logout_tokens_are_remembered_per_process():
     env = {k: v for k, v in PRODUCTION.items() if k != "REDIS_URL"}
     result = manage("check", "--deploy", env=env)
     assert "accounts.W102" in result.stderr + result.stdout
+
+
+def test_served_over_asgi_the_middleware_runs_in_one_thread():
+    # Django runs middleware in the mode of what it wraps. The innermost one is
+    # synchronous only, so every one above it runs synchronously too, in the
+    # request's one thread; an async-capable one innermost would make each
+    # middleware above pass to the event loop and back for its hooks.
+    from django.conf import settings
+    from django.utils.module_loading import import_string
+
+    chain = [import_string(path) for path in settings.MIDDLEWARE]
+    innermost = chain[-1]
+    assert not getattr(innermost, "async_capable", False), settings.MIDDLEWARE[-1]
+    assert all(getattr(middleware, "sync_capable", True) for middleware in chain)
