@@ -89,6 +89,39 @@ def test_the_rules_are_read_from_the_database_once_then_from_the_cache(world):
     assert reads[1] == []
 
 
+class CountingGets:
+    """The cache, counting the snapshots read from it."""
+
+    def __init__(self):
+        self.gets = 0
+
+    def get(self, *args, **kwargs):
+        self.gets += 1
+        return cache.get(*args, **kwargs)
+
+    def __getattr__(self, name):
+        return getattr(cache, name)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_process_reads_a_snapshot_once_and_again_after_a_few_seconds(world, monkeypatch):
+    counting = CountingGets()
+    monkeypatch.setattr(category_rules, "cache", counting)
+    monkeypatch.setattr(category_rules, "_kept", None)  # as in a process just started
+    now = [1000.0]
+    monkeypatch.setattr(category_rules.time, "monotonic", lambda: now[0])
+    category_rules.rules()
+    category_rules.rules()
+    assert counting.gets == 1
+    now[0] += category_rules.PROCESS_SECONDS + 1
+    assert world["category"].pk in category_rules.rules()
+    assert counting.gets == 2
+    # A change is a new version: read at once, however fresh the process's copy.
+    world["category"].read_organisations.set([world["porvoo"]])
+    rule = category_rules.rules()[world["category"].pk]
+    assert rule.organisation_ids == {world["porvoo"].pk}
+
+
 class Away:
     """A cache that cannot be reached."""
 
