@@ -151,7 +151,8 @@ def _with_viewer_state(
         *(f"author__organisation__{name}" for name in _ORGANISATION),
         *(f"organisation__{name}" for name in _ORGANISATION),
     )
-    if viewer is None or (isinstance(viewer, User) and not viewer.is_authenticated):
+    if viewer is None or (not isinstance(viewer, int) and not viewer.is_authenticated):
+        # Signed out (AnonymousUser, however wrapped): no reading state to show.
         return threads
     return threads.annotate(**_viewer_state(viewer)).annotate(
         new_post_count=F("last_post_number") - F("last_read_number")

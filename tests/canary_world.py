@@ -21,6 +21,7 @@ from accounts.models import NotificationEmail, Role, User
 from budget import services as budget_services
 from forum import services as forum_services
 from forum.models import Post, Publicity, Thread
+from frontend import demo as frontend_demo
 from needs_registry import services as need_services
 from needs_registry.models import Need, Status
 from steering import services as steering_services
@@ -171,6 +172,8 @@ def build_world() -> World:
 
 
 def _build() -> World:
+    # The site's own front page, which lists the latest discussions and needs.
+    frontend_demo.seed(None)
     markers = planted_markers()
     m = {key: marker.value for key, marker in markers.items()}
     cities = {
