@@ -109,6 +109,14 @@ class LiveConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]  # Channels ha
         # Thread id -> (readers version asked at, may read) for list activity.
         self.listed: dict[int, tuple[int, bool]] = {}
         await self.hub.join(user_group(user.pk), self)
+        # Joined first, then read: a change to the member's access made after this
+        # read reaches the socket through their group; one made since the session
+        # was read, before the join, is in what is read here.
+        fresh = await _in_db_thread(_reload_user)(user.pk)
+        if fresh is None or not fresh.is_active:
+            await self.close(code=CLOSE_UNAUTHENTICATED)
+            return
+        self.user = fresh
         await self.accept()
 
     async def disconnect(self, code: int) -> None:

@@ -116,6 +116,8 @@ class Hub:
         text = message.get("frame")
         outgoing = {"type": "websocket.send", "text": text} if text is not None else {}
         for index, member in enumerate(list(members), 1):
+            if index > YIELD_EVERY and member not in members:
+                continue  # left while the loop ran between batches
             try:
                 await member.deliver(message, outgoing)
             except Exception:

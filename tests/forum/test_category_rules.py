@@ -109,7 +109,7 @@ def test_a_process_reads_a_snapshot_once_and_again_after_a_few_seconds(world, mo
     monkeypatch.setattr(category_rules, "cache", counting)
     monkeypatch.setattr(category_rules, "_kept", None)  # as in a process just started
     now = [1000.0]
-    monkeypatch.setattr(category_rules.time, "monotonic", lambda: now[0])
+    monkeypatch.setattr(category_rules, "_clock", lambda: now[0])
     category_rules.rules()
     category_rules.rules()
     assert counting.gets == 1
@@ -132,9 +132,14 @@ class Away:
         return fail
 
 
+# Committed, so that the rules would be read from the cache if it answered.
+@pytest.mark.django_db(transaction=True)
 def test_a_cache_that_is_away_reads_the_rules_from_the_database(world, monkeypatch):
+    from config import cache_versions
+
     reader, thread, category = world["reader"], world["thread"], world["category"]
     monkeypatch.setattr(category_rules, "cache", Away())
+    monkeypatch.setattr(cache_versions, "cache", Away())
     assert sees(reader, thread) == EVERYWHERE
     category.read_organisations.set([world["porvoo"]])
     assert sees(reader, thread) == NOWHERE

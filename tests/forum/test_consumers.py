@@ -163,6 +163,25 @@ async def test_flooding_is_rate_limited(world):
     await communicator.disconnect()
 
 
+@sync_to_async
+def revoke_roles(user) -> None:
+    """The IAM says the member holds no role any more (as at their next sign-in check)."""
+    from accounts.services import IAMProfile, user_apply_iam_profile
+
+    user_apply_iam_profile(
+        user=user,
+        profile=IAMProfile(
+            subject=user.handle,
+            email=user.email,
+            display_name=user.handle,
+            organisation=user.organisation,
+            roles=frozenset(),
+            preferred_language=None,
+        ),
+        is_new=False,
+    )
+
+
 async def test_losing_access_drops_the_subscription(world):
     bob = world["bob"]
     communicator, _, _ = await connect(bob)
@@ -171,24 +190,7 @@ async def test_losing_access_drops_the_subscription(world):
     )
     assert (await receive(communicator))["type"] == "subscribed"
 
-    @sync_to_async
-    def revoke():
-        from accounts.services import IAMProfile, user_apply_iam_profile
-
-        user_apply_iam_profile(
-            user=bob,
-            profile=IAMProfile(
-                subject="bob",
-                email=bob.email,
-                display_name="Bob",
-                organisation=bob.organisation,
-                roles=frozenset(),
-                preferred_language=None,
-            ),
-            is_new=False,
-        )
-
-    await revoke()
+    await revoke_roles(bob)
     events = []
     for _ in range(3):
         events.append(await receive(communicator))
@@ -200,6 +202,36 @@ async def test_losing_access_drops_the_subscription(world):
         actor=other_board_member, thread=world["secret"], body="after revocation"
     )
     assert await communicator.receive_nothing(timeout=0.3)
+    await communicator.disconnect()
+
+
+async def test_access_lost_while_the_socket_opens_holds_for_its_subscriptions(world, monkeypatch):
+    # The change lands after the session was read but before the socket hears the
+    # member's group, so its message to that group reaches nobody.
+    from live.broadcast import user_group
+    from live.hub import Hub
+
+    bob = world["bob"]
+    join = Hub.join
+
+    async def join_after_a_change(self, group, member):
+        if group == user_group(bob.pk):
+            await revoke_roles(bob)
+        await join(self, group, member)
+
+    monkeypatch.setattr(Hub, "join", join_after_a_change)
+    communicator, connected, _ = await connect(bob)
+    assert connected
+    await communicator.send_json_to({"type": "subscribe", "thread": world["secret"].pk})
+    assert await receive(communicator) == {
+        "type": "error",
+        "code": "forbidden",
+        "thread": world["secret"].pk,
+    }
+    await communicator.send_json_to(
+        {"type": "subscribe", "thread": world["thread"].pk, "after": world["thread"].event_seq}
+    )
+    assert (await receive(communicator))["type"] == "subscribed"
     await communicator.disconnect()
 
 

@@ -139,3 +139,26 @@ async def test_a_large_group_lets_the_server_write_to_the_first_sockets_before_t
     assert partway, "the loop never ran while the group was being served"
     for socket in sockets:
         await hub.leave("thread.5", socket)
+
+
+async def test_a_socket_that_leaves_while_a_large_group_is_served_gets_nothing_more():
+    hub = Hub(get_channel_layer())
+    sockets = [Socket() for _ in range(100)]
+    leaving = sockets[-1]
+
+    class Leaver(Socket):
+        async def deliver(self, message, outgoing):
+            await super().deliver(message, outgoing)
+            # The last socket closes while the hub is still serving the group.
+            asyncio.get_running_loop().create_task(hub.leave("thread.6", leaving))
+
+    first = Leaver()
+    for socket in (first, *sockets):
+        await hub.join("thread.6", socket)
+    await group_send("thread.6", {"type": "live.event", "frame": "one"})
+    for socket in (first, *sockets[:-1]):
+        assert await received(socket, 1) == ["one"]
+    await asyncio.sleep(0.2)
+    assert leaving.received == []
+    for socket in (first, *sockets[:-1]):
+        await hub.leave("thread.6", socket)
