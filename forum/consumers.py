@@ -47,6 +47,7 @@ from django.conf import settings
 from django.http import Http404
 
 from accounts import services as account_services
+from accounts.backends import member_with_roles
 from forum import permissions, selectors
 from forum.events import ACCESS_CHANGED, LISTS_GROUP, RELOAD, thread_group
 from forum.presence import get_presence
@@ -462,6 +463,6 @@ class LiveConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]  # Channels ha
 
 
 def _reload_user(pk: int) -> User | None:
-    from accounts.models import User
-
-    return User.objects.select_related("organisation").filter(pk=pk).first()
+    """The member as the database has them now, with their roles (one query, as a
+    request reads them), or None."""
+    return member_with_roles(pk)
