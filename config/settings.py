@@ -209,6 +209,14 @@ else:
         }
     }
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# The site's shell as every viewer in one language sees it ({% cache ... using="kept" %}
+# in base.html), kept by each process for itself: the same for every process of one
+# release, so there is nothing to share and no round trip to make.
+CACHES["kept"] = {
+    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "LOCATION": "kept",
+    "OPTIONS": {"MAX_ENTRIES": 2000},
+}
 
 # In the database only: a session kept in the cache as well (``cached_db``)
 # would outlive its sign-out if the cache were away at that moment and came back.

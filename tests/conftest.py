@@ -256,10 +256,15 @@ def _media_root(settings, tmp_path):
 
 @pytest.fixture(autouse=True)
 def _fresh_cache():
-    """Rate limits, presence and discovery start empty in every test."""
-    from django.core.cache import cache
+    """Rate limits, presence and discovery start empty in every test, and so do the
+    process's own copies (kept pages, the shell's kept parts)."""
+    from django.core.cache import cache, caches
+
+    from forum import fragments
 
     cache.clear()
+    caches["kept"].clear()
+    fragments.process_pages.clear()
 
 
 @pytest.fixture

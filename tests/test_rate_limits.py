@@ -308,11 +308,12 @@ def test_the_back_channel_endpoint_is_limited_per_address(settings):
 def test_limits_fail_open_with_a_warning_when_the_cache_is_down(client, settings, world, caplog):
     settings.RATE_LIMITS = {"post": (1, 60)}
     settings.CACHES = {
+        **settings.CACHES,
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": "redis://127.0.0.1:1/0",
             "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2},
-        }
+        },
     }
     client.force_login(world["member"])
     url = f"/forum/t/{world['thread'].pk}/reply/"

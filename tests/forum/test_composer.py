@@ -2,6 +2,7 @@
 thumbnails, drafts of new threads and "New thread" from the forum's index."""
 
 import io
+import re
 from pathlib import Path
 
 import pytest
@@ -84,6 +85,21 @@ def test_preview_without_javascript_keeps_the_text_and_posts_nothing(client, peo
     assert "<em>kaikki</em>" in page
     assert "Hei *kaikki*</textarea>" in page
     assert thread.posts.count() == 1
+
+
+def test_the_reply_form_shows_each_request_its_own_preview_and_target(client, people, thread):
+    client.force_login(people["asa"])
+    preview = re.compile(r'<section class="preview"[^>]*>')
+    page = client.get(f"/forum/t/{thread.pk}/").content.decode()  # the kept form's parts
+    assert "hidden" in preview.search(page).group(0)
+    assert 'name="reply_to" value="1"' not in page
+    response = client.post(f"/forum/t/{thread.pk}/reply/", {"body": "Hei *kaikki*", "preview": "1"})
+    shown = response.content.decode()
+    assert "hidden" not in preview.search(shown).group(0) and "<em>kaikki</em>" in shown
+    replying = client.get(f"/forum/t/{thread.pk}/?reply_to=1").content.decode()
+    assert '<input type="hidden" name="reply_to" value="1">' in replying
+    assert "hidden" in preview.search(replying).group(0) and "<em>kaikki</em>" not in replying
+    assert replying.count(f'action="/forum/t/{thread.pk}/reply/"') == 1
 
 
 @pytest.mark.parametrize("typed", ["asa", "Åsa", "soder", "SÖDER", "@asa"])

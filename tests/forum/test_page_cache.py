@@ -282,3 +282,55 @@ def test_what_the_back_office_moves_or_takes_off_leaves_both_threads_pages(world
     moved.save()
     assert "Toinen viesti" not in page(as_another, thread)
     assert "Toinen viesti" in page(as_another, elsewhere)
+
+
+def page_reads(monkeypatch) -> list[list[str]]:
+    """Every read of kept pages from the shared cache, from here on."""
+    reads: list[list[str]] = []
+    get_many = fragments.cache.get_many
+
+    def counted(keys, *args, **kwargs):
+        if any(":page-posts:" in key for key in keys):
+            reads.append(list(keys))
+        return get_many(keys, *args, **kwargs)
+
+    monkeypatch.setattr(fragments.cache, "get_many", counted)
+    return reads
+
+
+def test_a_process_reads_a_page_it_kept_from_its_own_copy_for_a_while(world, monkeypatch):
+    thread, as_another = world["thread"], world["as_another"]
+    page(as_another, thread)  # rendered, kept in the cache and by this process
+    reads = page_reads(monkeypatch)
+    clock = [0.0]
+    monkeypatch.setattr(fragments, "_clock", lambda: clock[0])
+    fragments.process_pages.clear()
+    assert "Toinen viesti" in page(as_another, thread)
+    assert len(reads) == 1  # another process's page: read from the cache once...
+    assert "Toinen viesti" in page(world["as_third"], thread)
+    assert len(reads) == 1  # ...and then from this process's copy
+    clock[0] += fragments.PROCESS_SECONDS
+    assert "Toinen viesti" in page(as_another, thread)
+    assert len(reads) == 2  # the copy lived its time: the cache is asked again
+    # A change is a new page: the process's copy of the old one is never shown.
+    services.post_edit(actor=world["other"], post=world["reply"], body="Korjattu viesti")
+    shown = page(as_another, thread)
+    assert "Korjattu viesti" in shown and "Toinen viesti" not in shown
+
+
+def test_a_process_keeps_a_bounded_number_of_pages(world, monkeypatch):
+    monkeypatch.setattr(fragments, "PROCESS_PAGES", 2)
+    threads = [world["thread"]] + [
+        services.thread_create(
+            actor=world["author"], category=world["thread"].category, title=f"Ketju {n}", body="x"
+        )
+        for n in range(2)
+    ]
+    for thread in threads:
+        page(world["as_another"], thread)
+    reads = page_reads(monkeypatch)
+    page(world["as_another"], threads[2])
+    page(world["as_another"], threads[1])
+    assert reads == []  # the two read last are this process's
+    page(world["as_another"], threads[0])
+    assert len(reads) == 1  # the first was let go

@@ -2,6 +2,8 @@
 post), tracking (mentions and replies, with a count of new posts), normal
 (mentions and replies) and muted (nothing, and left out of the front page)."""
 
+import re
+
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
@@ -193,6 +195,26 @@ def test_the_thread_page_shows_the_threads_own_level_over_its_categorys(world):
     page = client.get(url).content.decode()
     assert 'value="watching" id="tracking-watching" checked' in page
     assert 'id="tracking-muted" checked' not in page
+
+
+def test_each_member_sees_their_own_level_and_token_on_the_same_thread(world):
+    url = f"/forum/t/{world['thread'].pk}/"
+    level(world, "writer", "watching", thread=world["thread"])
+    pages = {name: browser(world[name]).get(url).content.decode() for name in ("reader", "writer")}
+    assert 'id="tracking-normal" checked' in pages["reader"]
+    assert 'id="tracking-watching" checked' not in pages["reader"]
+    assert 'id="tracking-watching" checked' in pages["writer"]
+    assert "<span data-tracking-level>Watching</span>" in pages["writer"]
+    assert "<span data-tracking-level>Normal</span>" in pages["reader"]
+    tokens = [
+        re.search(
+            r'class="tracking-form"><input type="hidden" name="csrfmiddlewaretoken" '
+            r'value="([^"]+)"',
+            page,
+        )
+        for page in pages.values()
+    ]
+    assert all(tokens) and tokens[0].group(1) != tokens[1].group(1)
 
 
 def test_choosing_a_level_on_the_thread_page(world):
