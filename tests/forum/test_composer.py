@@ -283,11 +283,10 @@ def test_the_thread_page_with_pictures_keeps_its_query_count(
 
 
 # The page's queries (the session, the member with their roles in one query);
-# the thread's tags come with its row, the viewer's reading state, draft,
-# tracking level and whether the thread has polls in one query after it; the
-# posts' people are read once for the page, their attachments only when a post
-# has some.
-QUERIES_THREAD_PAGE = 8 + CATEGORY_RULES
+# the thread's tags, the viewer's reading state, draft, tracking level and
+# whether the thread has polls come with its row; the posts' people are read once
+# for the page, their attachments only when a post has some.
+QUERIES_THREAD_PAGE = 7 + CATEGORY_RULES
 
 
 def test_the_reply_fields_hold_the_members_own_draft_and_their_language(client, people):

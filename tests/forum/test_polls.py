@@ -303,4 +303,4 @@ def test_the_thread_page_with_polls_keeps_its_query_count(
 # Results of a poll shown are counted with two queries (its answers and their
 # choices); a thread holds a few polls, not a page of them.
 QUERIES_PER_POLL = 2
-QUERIES_WITH_POLLS = 12 + CATEGORY_RULES
+QUERIES_WITH_POLLS = 11 + CATEGORY_RULES

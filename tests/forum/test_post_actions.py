@@ -193,11 +193,11 @@ def test_thread_page_and_fragments_queries_are_pinned(world, posts, django_asser
 
 # The session, and the member with their roles in one query;
 # the page is read by its post numbers (no count of the thread's posts), its tags
-# with the thread, the viewer's own state of it in one query, a thread's and
-# category's access lists only when the rules need them, and the read marker is
-# written only when it moves.
-THREAD_PAGE_QUERIES = 8 + CATEGORY_RULES
-FRAGMENT_QUERIES = 7 + CATEGORY_RULES
+# and the viewer's own state of it with the thread, a thread's and category's
+# access lists only when the rules need them, and the read marker is written
+# only when it moves.
+THREAD_PAGE_QUERIES = 7 + CATEGORY_RULES
+FRAGMENT_QUERIES = 6 + CATEGORY_RULES
 
 
 def test_the_keyboard_help_page_is_linked_from_the_thread_and_speaks_each_language(world):
