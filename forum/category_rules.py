@@ -59,6 +59,9 @@ class Rule:
 
     read_roles: tuple[str, ...]
     organisation_ids: frozenset[int]
+    # The category's address, so that a page addressed by it finds the category's
+    # id without a query of its own (``forum.selectors.category_get_for_viewer``).
+    slug: str = ""
 
     @property
     def is_restricted(self) -> bool:
@@ -75,9 +78,19 @@ def _from_database() -> dict[int, Rule]:
     ):
         organisations.setdefault(category_id, set()).add(organisation_id)
     return {
-        pk: Rule(tuple(read_roles or ()), frozenset(organisations.get(pk, ())))
-        for pk, read_roles in Category.objects.values_list("pk", "read_roles")
+        pk: Rule(tuple(read_roles or ()), frozenset(organisations.get(pk, ())), slug)
+        for pk, read_roles, slug in Category.objects.values_list("pk", "read_roles", "slug")
     }
+
+
+def category_id(slug: str) -> int | None:
+    """The id of the category at ``slug`` as the rules know it (None if they know
+    none there): a hint to read the category by, whose slug the reader checks.
+    None as well in a transaction that changed the rules: there they are read
+    from the database on every call, which the hint was to save."""
+    if _changed_in_this_transaction():
+        return None
+    return next((pk for pk, rule in rules().items() if rule.slug == slug), None)
 
 
 def _snapshot_key(version: str) -> str:

@@ -110,14 +110,23 @@ def category_list(*, viewer: User) -> list[Category]:
 
 
 def category_get_for_viewer(*, viewer: User, slug: str) -> Category:
-    try:
-        # Its read organisations come from the cached rules (``forum.category_rules``).
-        category = Category.objects.get(slug=slug)
-    except Category.DoesNotExist:
-        raise Http404 from None
+    # Its read organisations come from the cached rules (``forum.category_rules``),
+    # and so does its id: read by the id, with a query compiled once per process.
+    pk = category_rules.category_id(slug)
+    found = _CATEGORY.run(pk) if pk is not None else []
+    if found and found[0].slug == slug:
+        category = found[0]
+    else:  # a category the rules do not know yet, or not at this address
+        try:
+            category = Category.objects.get(slug=slug)
+        except Category.DoesNotExist:
+            raise Http404 from None
     if not permissions.can_read_category(viewer, category):
         raise Http404
     return category
+
+
+_CATEGORY = Compiled(lambda pk: Category.objects.filter(pk=pk), arity=1)
 
 
 def _readable_threads(viewer: User, *, leave_out_muted: bool = False) -> QuerySet[Thread]:
@@ -820,13 +829,22 @@ def tracking_level_for(
             )
         }
         levels = [rows.get(False), rows.get(True)]
+    elif category is not None:
+        levels = [watch.level for watch in _CATEGORY_WATCH.run(category.pk, viewer.pk)]
     else:
-        levels = list(
-            Watch.objects.filter(user=viewer, category=category).values_list("level", flat=True)
-        )
+        raise ValueError("A tracking level is of a thread or of a category.")
     # The thread's own level wins over its category's.
     chosen = [level for level in levels if level is not None]
     return chosen[-1] if chosen else TrackingLevel.NORMAL
+
+
+# A member's level on a category (a category page's control), compiled once per process.
+_CATEGORY_WATCH = Compiled(
+    lambda category, member: Watch.objects.filter(category_id=category, user_id=member).only(
+        "level"
+    ),
+    arity=2,
+)
 
 
 def events_after(*, thread: Thread, seq: int, limit: int = 500) -> list[tuple[int, str]] | None:
