@@ -3,12 +3,15 @@ one language are kept by the process, and yet every page shows each viewer
 their own header, in their own language, with the current section marked."""
 
 import re
+from pathlib import Path
 
 import pytest
 from django.conf import settings
 from django.core.cache import caches
 from django.core.cache.utils import make_template_fragment_key
-from django.test import Client
+from django.template.loader import render_to_string
+from django.test import Client, override_settings
+from django.utils import autoreload, translation
 
 from accounts.models import Role
 from tests.factories import OrganisationFactory, UserFactory
@@ -17,6 +20,7 @@ pytestmark = pytest.mark.django_db
 
 # What the menu's kept part varies on for a member on the forum's front page.
 NAV_MEMBER_FORUM = ["fi", True, "forum", "index"]
+LOCMEM = "django.core.cache.backends.locmem.LocMemCache"
 
 
 def signed_in(user) -> Client:
@@ -109,3 +113,27 @@ def test_the_current_section_is_marked_on_each_page():
     assert current(header(client, "/needs/")) == ["/needs/"]
     assert current(header(client, "/members/")) == ["/members/"]
     assert current(header(client, "/forum/")) == ["/forum/"]
+
+
+def test_a_page_rendered_without_a_request_leaves_the_kept_shell_whole():
+    def brand(page: str) -> str:
+        start = page.index('class="brand"')
+        return page[start : page.index("</a>", start)]
+
+    with translation.override("fi"):
+        render_to_string("404.html")  # no context processors: no site name
+    assert "Avoimet kaupungit" in brand(header(Client(), language="fi"))
+
+
+def test_a_compiled_catalog_or_an_edited_template_lets_the_kept_parts_go():
+    for changed in ("locale/fi/LC_MESSAGES/django.mo", "frontend/templates/base.html"):
+        header(Client())
+        assert caches["kept"].get(make_template_fragment_key("shell-foot", ["fi"]))
+        autoreload.file_changed.send(sender=None, file_path=Path(changed))
+        assert caches["kept"].get(make_template_fragment_key("shell-foot", ["fi"])) is None
+
+
+def test_a_test_may_set_caches_of_its_own():
+    with override_settings(CACHES={"default": {"BACKEND": LOCMEM}}):
+        pass
+    assert header(Client())  # the kept parts work again once the setting is back
