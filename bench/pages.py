@@ -192,18 +192,22 @@ def fragment_cache_effect(client: Client, url: str, runs: int) -> tuple[list[flo
     """The page's server time with every post rendered afresh, then from the cache.
 
     The fragments' cache is swapped for Django's dummy cache (which holds
-    nothing), not cleared: clearing would empty the whole Redis database.
+    nothing), not cleared: clearing would empty the whole Redis database. The
+    process's own copies of kept pages (``fragments.process_pages``) hold
+    nothing either meanwhile: they would serve the page without the cache.
     """
     from django.core.cache.backends.dummy import DummyCache
 
     from forum import fragments
 
-    shared = fragments.cache
+    shared, process_pages = fragments.cache, fragments.PROCESS_PAGES
     fragments.cache = DummyCache("bench-no-fragments", {})
+    fragments.PROCESS_PAGES = 0
+    fragments.process_pages.clear()
     try:
         cold, _queries = timed(client, url, runs)
     finally:
-        fragments.cache = shared
+        fragments.cache, fragments.PROCESS_PAGES = shared, process_pages
     warm, _queries = timed(client, url, runs)
     return cold, warm
 
