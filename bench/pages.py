@@ -169,7 +169,7 @@ def judge_served(served: dict, pages) -> None:
     verdict(
         "through nginx at 8 connections, the thread page's p99 within 3× the minimal view's",
         p99 <= 3,
-        f"{p99:.1f}× ({thread['p99']:.0f} against {minimal['p99']:.0f} ms)",
+        f"{p99:.2f}× ({thread['p99']:.0f} against {minimal['p99']:.0f} ms)",
     )
 
 
