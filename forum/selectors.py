@@ -334,7 +334,7 @@ def thread_get_for_viewer(*, viewer: User, pk: int) -> Thread:
 
 def thread_get_for_page(*, viewer: User, pk: int) -> Thread:
     """The thread with everything its page shows, for a member with their own state
-    of it (``_VIEWER_STATE``); 404 if the viewer may not read it."""
+    of it (``_viewer_state_columns``); 404 if the viewer may not read it."""
     if not 0 < pk < 2**63:  # no such row, and a value the column could not bind
         raise Http404
     member = viewer.is_authenticated
