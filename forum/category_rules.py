@@ -83,14 +83,14 @@ def _from_database() -> dict[int, Rule]:
     }
 
 
-def category_id(slug: str) -> int | None:
-    """The id of the category at ``slug`` as the rules know it (None if they know
-    none there): a hint to read the category by, whose slug the reader checks.
-    None as well in a transaction that changed the rules: there they are read
-    from the database on every call, which the hint was to save."""
+def at_address(slug: str) -> tuple[int, Rule] | None:
+    """The id and rule of the category at ``slug`` as the rules know them (None if
+    they know none there): a hint to read the category by, whose slug the reader
+    checks. None as well in a transaction that changed the rules: there they are
+    read from the database on every call, which the hint was to save."""
     if _changed_in_this_transaction():
         return None
-    return next((pk for pk, rule in rules().items() if rule.slug == slug), None)
+    return next(((pk, rule) for pk, rule in rules().items() if rule.slug == slug), None)
 
 
 def _snapshot_key(version: str) -> str:

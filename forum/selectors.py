@@ -110,12 +110,14 @@ def category_list(*, viewer: User) -> list[Category]:
 
 
 def category_get_for_viewer(*, viewer: User, slug: str) -> Category:
-    # Its read organisations come from the cached rules (``forum.category_rules``),
-    # and so does its id: read by the id, with a query compiled once per process.
-    pk = category_rules.category_id(slug)
-    found = _CATEGORY.run(pk) if pk is not None else []
-    if found and found[0].slug == slug:
+    # Its id and read organisations come from the cached rules
+    # (``forum.category_rules``), one snapshot for both: read by the id, with a
+    # query compiled once per process.
+    known = category_rules.at_address(slug)
+    found = _CATEGORY.run(known[0]) if known is not None else []
+    if known is not None and found and found[0].slug == slug:
         category = found[0]
+        category._read_organisation_ids = known[1].organisation_ids
     else:  # a category the rules do not know yet, or not at this address
         try:
             category = Category.objects.get(slug=slug)

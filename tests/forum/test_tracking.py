@@ -5,8 +5,10 @@ post), tracking (mentions and replies, with a count of new posts), normal
 import re
 
 import pytest
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
+from django.middleware.csrf import _unmask_cipher_token
 from django.test import Client, TestCase
 from django.test.utils import CaptureQueriesContext
 
@@ -200,21 +202,25 @@ def test_the_thread_page_shows_the_threads_own_level_over_its_categorys(world):
 def test_each_member_sees_their_own_level_and_token_on_the_same_thread(world):
     url = f"/forum/t/{world['thread'].pk}/"
     level(world, "writer", "watching", thread=world["thread"])
-    pages = {name: browser(world[name]).get(url).content.decode() for name in ("reader", "writer")}
+    clients = {name: browser(world[name]) for name in ("reader", "writer")}
+    # A second member at the reader's level is shown the same kept control.
+    clients["second reader"] = browser(UserFactory(preferred_language="en"))
+    pages = {name: client.get(url).content.decode() for name, client in clients.items()}
     assert 'id="tracking-normal" checked' in pages["reader"]
     assert 'id="tracking-watching" checked' not in pages["reader"]
     assert 'id="tracking-watching" checked' in pages["writer"]
     assert "<span data-tracking-level>Watching</span>" in pages["writer"]
     assert "<span data-tracking-level>Normal</span>" in pages["reader"]
-    tokens = [
-        re.search(
+    for name, client in clients.items():
+        token = re.search(
             r'class="tracking-form"><input type="hidden" name="csrfmiddlewaretoken" '
             r'value="([^"]+)"',
-            page,
+            pages[name],
         )
-        for page in pages.values()
-    ]
-    assert all(tokens) and tokens[0].group(1) != tokens[1].group(1)
+        # The form carries the member's own secret, not one kept from another page.
+        assert token and _unmask_cipher_token(token.group(1)) == (
+            client.cookies[settings.CSRF_COOKIE_NAME].value
+        )
 
 
 def test_choosing_a_level_on_the_thread_page(world):
