@@ -16,6 +16,7 @@ from ninja.pagination import LimitOffsetPagination, paginate
 from ninja.throttling import BaseThrottle
 
 from accounts.ratelimit import exceeded, limit_for
+from forum.models import Domain
 from needs_registry import selectors
 from needs_registry.models import Need, Status
 
@@ -91,7 +92,7 @@ router = Router(tags=["needs"])
 
 @router.get("/needs", response=list[NeedOut], auth=member_or_public)
 @paginate(NeedPagination)
-def list_needs(request: HttpRequest, status: Status | None = None, domain: str | None = None):
+def list_needs(request: HttpRequest, status: Status | None = None, domain: Domain | None = None):
     """Submitted needs, newest first, a page at a time (at most 100 a page)."""
     needs = selectors.need_list_open_data()
     if status:

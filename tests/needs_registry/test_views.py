@@ -8,6 +8,7 @@ import pytest
 from openpyxl import load_workbook
 
 from accounts.models import Role
+from forum.models import Domain
 from needs_registry import services
 from needs_registry.models import Status
 from steering import services as steering_services
@@ -106,6 +107,19 @@ def test_open_data_api_lists_submitted_needs_never_drafts(client, registry):
     assert item["sharing_cities"] == ["pori", "porvoo"]
     assert item["city_votes"] == 1
     assert client.get(f"/api/needs/{registry['draft'].pk}").status_code == 404
+
+
+def test_open_data_api_filters_by_domain_and_refuses_an_unknown_one(client, registry):
+    domain = registry["need"].domain
+    listed = client.get("/api/needs", {"domain": domain}).json()["items"]
+    assert [item["title"] for item in listed] == ["Varausjärjestelmä"]
+    other = next(d for d in Domain.values if d != domain)
+    assert client.get("/api/needs", {"domain": other}).json()["items"] == []
+    # Not a domain, and bytes no text column holds: a clear 422, not a server error.
+    for wrong in ("astrology", "\x00ict"):
+        response = client.get("/api/needs", {"domain": wrong})
+        assert response.status_code == 422
+        assert "domain" in response.content.decode()
 
 
 def test_open_data_api_can_be_members_only(client, registry, settings):
