@@ -41,7 +41,7 @@ import logging
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -78,6 +78,9 @@ CONTENT_VERSION_KEY = "forum:content-version"
 # from Redis and unpickling cost a page read again about 0.4 ms.
 PROCESS_SECONDS = 60
 PROCESS_PAGES = 64
+# And the list rows it last read (about 1.5 kB each): a list's page of thirty is
+# then no trip to Redis at all while its rows stay the same.
+PROCESS_ROWS = 3000
 _clock = time.monotonic  # the process copies' clock (replaced in tests)
 
 
@@ -140,8 +143,8 @@ def _signature(post: Post) -> tuple[object, ...]:
 
 
 def _row_signature(thread: Thread) -> tuple[object, ...]:
-    """Everything a thread list's row shows of ``thread`` for this viewer."""
-    organisation = thread.organisation
+    """Everything a thread list's row shows of ``thread`` (``forum.selectors.thread_list``)
+    for this viewer."""
     return (
         thread.pk,
         thread.title,
@@ -154,8 +157,7 @@ def _row_signature(thread: Thread) -> tuple[object, ...]:
         thread.last_activity_at,
         getattr(thread, "tracking_level", None),
         getattr(thread, "last_read_number", None),
-        thread.author.public_name,
-        organisation.name if organisation else None,
+        selectors.row_people(thread),
         thread.category.slug,
         thread.category.name,
         tuple(thread.tag_names),
@@ -218,12 +220,34 @@ def render_posts(request: HttpRequest, thread: Thread, posts: Sequence[Post]) ->
 
 
 def attach_rendered_rows(threads: Sequence[Thread]) -> None:
-    """Give each thread of a list (from ``forum.selectors.thread_list``) its row,
-    rendered for the viewer, as ``thread.rendered_row``."""
+    """Give each thread of a list (from ``forum.selectors.thread_list``, with or
+    without its people) its row, rendered for the viewer, as ``thread.rendered_row``:
+    from this process's copies, else the fragment cache, else rendered (and only
+    then given its people)."""
     keys = [_key("row", thread.pk, _row_signature(thread)) for thread in threads]
-    renderings = _render_cached(keys, ROW_TEMPLATE, [{"thread": thread} for thread in threads])
-    for thread, html in zip(threads, renderings, strict=True):
-        thread.rendered_row = mark_safe(html)  # noqa: S308
+    found = process_rows.get_many(keys)
+    if len(found) < len(keys):
+        try:
+            found.update(cache.get_many([key for key in keys if key not in found]))
+        except Exception:  # a cache that is away slows the page down, never breaks it
+            logger.warning("The fragment cache could not be read", exc_info=True)
+        missing = [
+            (key, thread) for key, thread in zip(keys, threads, strict=True) if key not in found
+        ]
+        if missing:
+            selectors.give_row_people(
+                [t for _key_, t in missing if "author" not in t._state.fields_cache]
+            )
+            template = get_template(ROW_TEMPLATE)
+            fresh = {key: template.render({"thread": thread}) for key, thread in missing}
+            try:
+                cache.set_many(fresh, TIMEOUT)
+            except Exception:
+                logger.warning("The fragment cache could not be written", exc_info=True)
+            found.update(fresh)
+        process_rows.put_many({key: found[key] for key in keys})
+    for thread, key in zip(threads, keys, strict=True):
+        thread.rendered_row = mark_safe(found[key])  # noqa: S308
 
 
 @dataclasses.dataclass(frozen=True)
@@ -307,39 +331,54 @@ def _people_on(posts: Sequence[Post]) -> frozenset[int]:
 type KeptPage = tuple[frozenset[int], list[tuple[int, str]]]
 
 
-class _ProcessPages:
-    """The kept pages this process read last: at most ``PROCESS_PAGES``, each for at
-    most ``PROCESS_SECONDS``, the least recently read let go first. Shared by the
-    process's threads; a page is never changed once kept, only replaced."""
+class _ProcessCopies[V]:
+    """What this process read last of the cache: at most ``most()`` entries, each for
+    at most ``PROCESS_SECONDS``, the least recently read let go first. Shared by the
+    process's threads; an entry is never changed once kept, only replaced."""
 
-    def __init__(self) -> None:
-        self._pages: OrderedDict[str, tuple[float, KeptPage]] = OrderedDict()
+    def __init__(self, most: Callable[[], int]) -> None:
+        self._most = most
+        self._entries: OrderedDict[str, tuple[float, V]] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, key: str) -> KeptPage | None:
-        with self._lock:
-            found = self._pages.get(key)
-            if found is None:
-                return None
-            if _clock() >= found[0]:
-                del self._pages[key]
-                return None
-            self._pages.move_to_end(key)
-            return found[1]
+    def get(self, key: str) -> V | None:
+        return self.get_many([key]).get(key)
 
-    def put(self, key: str, page: KeptPage) -> None:
+    def get_many(self, keys: Sequence[str]) -> dict[str, V]:
+        found: dict[str, V] = {}
+        now = _clock()
         with self._lock:
-            self._pages[key] = (_clock() + PROCESS_SECONDS, page)
-            self._pages.move_to_end(key)
-            while len(self._pages) > PROCESS_PAGES:
-                self._pages.popitem(last=False)
+            for key in keys:
+                entry = self._entries.get(key)
+                if entry is None:
+                    continue
+                if now >= entry[0]:
+                    del self._entries[key]
+                    continue
+                self._entries.move_to_end(key)
+                found[key] = entry[1]
+        return found
+
+    def put(self, key: str, value: V) -> None:
+        self.put_many({key: value})
+
+    def put_many(self, values: dict[str, V]) -> None:
+        until = _clock() + PROCESS_SECONDS
+        with self._lock:
+            for key, value in values.items():
+                self._entries[key] = (until, value)
+                self._entries.move_to_end(key)
+            while len(self._entries) > self._most():
+                self._entries.popitem(last=False)
 
     def clear(self) -> None:
         with self._lock:
-            self._pages.clear()
+            self._entries.clear()
 
 
-process_pages = _ProcessPages()
+# A thread page's posts, whole (``page_posts``), and list rows.
+process_pages = _ProcessCopies[KeptPage](lambda: PROCESS_PAGES)
+process_rows = _ProcessCopies[str](lambda: PROCESS_ROWS)
 
 
 def _kept_for(viewer: User, found: dict[str, Any], key: str, own_key: str) -> KeptPage | None:

@@ -1,6 +1,7 @@
 """Reads for the forum. Query counts stay constant whatever the size."""
 
 import functools
+from collections.abc import Sequence
 from typing import Any
 
 from django.core.paginator import Page, Paginator
@@ -163,6 +164,12 @@ def _with_viewer_state(
         *(f"author__organisation__{name}" for name in _ORGANISATION),
         *(f"organisation__{name}" for name in _ORGANISATION),
     )
+    return _with_state(threads, viewer)
+
+
+def _with_state(threads: QuerySet[Thread], viewer: User | int | None) -> QuerySet[Thread]:
+    """``threads`` with the viewer's reading state and tracking level of each
+    (``viewer`` a member or their id; None for someone signed out)."""
     if viewer is None or (not isinstance(viewer, int) and not viewer.is_authenticated):
         # Signed out (AnonymousUser, however wrapped): no reading state to show.
         return threads
@@ -200,8 +207,20 @@ def _tracking_level(viewer: User | int) -> Coalesce:
 
 
 def thread_list(
-    *, viewer: User, category: Category | None = None, tag: str = "", page: int = 1
+    *,
+    viewer: User,
+    category: Category | None = None,
+    tag: str = "",
+    page: int = 1,
+    people: bool = True,
 ) -> Page[Thread]:
+    """A page of the threads ``viewer`` may read (in ``category``, with ``tag``), each
+    with the viewer's own state of it (``_with_state``).
+
+    With ``people=False`` the rows come without their author and organisation
+    objects, whose columns they hold (``row_people``): for a list rendered
+    through ``forum.fragments.attach_rendered_rows``, which gives them to the rows
+    it renders and keys the rest by those columns."""
     # Which threads the page shows, and how many the list holds, are kept in the
     # cache (``forum.list_cache``); the threads and the viewer's state of each are
     # read afresh.
@@ -213,13 +232,16 @@ def thread_list(
         find=lambda: _thread_list_ids(viewer=viewer, category=category, tag=tag, page=page),
     )
     result: Page[Any] = Paginator(range(count), THREADS_PER_PAGE).page(number)
-    result.object_list = _list_rows(viewer, wanted)
+    rows = _list_rows(viewer, wanted)
+    if people:
+        give_row_people(rows)
+    result.object_list = rows
     return result
 
 
 def _list_rows(viewer: User, wanted: list[int]) -> list[Thread]:
     """The threads ``wanted`` (a page's ids, in order) as a list's rows show them,
-    with the viewer's own state of each.
+    with the viewer's own state of each, without their people (``give_row_people``).
 
     The read rule again, each row checked with ``permissions.can_read_thread``:
     ids kept under a version whose renewal was lost (the cache away at the
@@ -227,7 +249,11 @@ def _list_rows(viewer: User, wanted: list[int]) -> list[Thread]:
 
     The query is compiled once per process (``config.compiled``), with a
     page's worth of ids bound (0 where the page is shorter, which no row has):
-    built afresh, it cost a list about 3 ms of Python on every view.
+    built afresh, it cost a list about 3 ms of Python on every view. Its people
+    and category come as columns of the thread's row, not joined models:
+    making four models per row out of thirty rows cost a list another 2-3 ms,
+    more than the query itself, for rows most of which the fragment cache
+    already holds rendered.
     """
     if not wanted:
         return []
@@ -238,16 +264,15 @@ def _list_rows(viewer: User, wanted: list[int]) -> list[Thread]:
         rows = _LIST_ROWS.run(viewer.pk, *ids)
     else:
         rows = _LIST_ROWS_SIGNED_OUT.run(*ids)
-    # One category object per category, each given its read organisations from
-    # one snapshot of the rules: the rule is looked up once for the page.
+    # One category object per category, given its read organisations from one
+    # snapshot of the rules: the rule is looked up once for the page.
     categories: dict[int, Category] = {}
+    snapshot = category_rules.rules() if rows else {}
     for thread in rows:
-        thread.category = categories.setdefault(thread.category_id, thread.category)
-    snapshot = category_rules.rules()
-    for category in categories.values():
-        rule = snapshot.get(category.pk)
-        if rule is not None:
-            category._read_organisation_ids = rule.organisation_ids
+        category = categories.get(thread.category_id)
+        if category is None:
+            category = categories[thread.category_id] = _listed_category(thread, snapshot)
+        _CATEGORY_OF_THREAD.set_cached_value(thread, category)
     confidential = [t for t in rows if t.publicity == Publicity.CONFIDENTIAL]
     if confidential:
         # Who each confidential thread names, for the rule: one query for the page.
@@ -267,14 +292,106 @@ def _list_rows(viewer: User, wanted: list[int]) -> list[Thread]:
     ]
 
 
-# Of a listed thread, what ``permissions.can_read_thread`` reads besides what the
-# row shows.
-_READ_RULE = ("audience_roles", "category__read_roles")
+# The columns of a listed thread's category, author (with their organisation) and
+# organisation, read with the thread's row as plain values (``_listed_columns``).
+_CATEGORY_COLUMNS = ("slug", "name_fi", "name_sv", "name_en", "read_roles")
+_PERSON_COLUMNS = ("display_name", "first_name", "last_name", "username", "anonymised_at")
+_CATEGORY_OF_THREAD = Thread._meta.get_field("category")
+_AUTHOR_OF_THREAD = Thread._meta.get_field("author")
+_ORGANISATION_OF_THREAD = Thread._meta.get_field("organisation")
+_ORGANISATION_OF_PERSON = User._meta.get_field("organisation")
+
+
+def _listed_columns() -> dict[str, F]:
+    return {
+        **{f"listed_category_{name}": F(f"category__{name}") for name in _CATEGORY_COLUMNS},
+        **{f"listed_author_{name}": F(f"author__{name}") for name in _PERSON_COLUMNS},
+        "listed_author_organisation_id": F("author__organisation"),
+        **{
+            f"listed_author_organisation_{name}": F(f"author__organisation__{name}")
+            for name in _ORGANISATION
+        },
+        **{f"listed_organisation_{name}": F(f"organisation__{name}") for name in _ORGANISATION},
+    }
+
+
+def _listed_category(thread: Thread, snapshot: dict[int, category_rules.Rule]) -> Category:
+    """``thread``'s category, made of its listed columns (the fields ``only`` would load)."""
+    row = thread.__dict__
+    category = Category.from_db(
+        thread._state.db,
+        ["id", *_CATEGORY_COLUMNS],
+        [thread.category_id, *(row[f"listed_category_{name}"] for name in _CATEGORY_COLUMNS)],
+    )
+    rule = snapshot.get(category.pk)
+    if rule is not None:
+        category._read_organisation_ids = rule.organisation_ids
+    return category
+
+
+def row_people(thread: Thread) -> tuple[object, ...]:
+    """What a listed row (``_list_rows``) shows of its people: the author's name
+    columns and both organisations' names, as read, for a rendering's key."""
+    row = thread.__dict__
+    return (
+        thread.author_id,
+        *(row[f"listed_author_{name}"] for name in _PERSON_COLUMNS),
+        *(row[f"listed_author_organisation_{name}"] for name in _ORGANISATION),
+        thread.organisation_id,
+        *(row[f"listed_organisation_{name}"] for name in _ORGANISATION),
+    )
+
+
+def give_row_people(threads: Sequence[Thread]) -> None:
+    """Give listed rows (``_list_rows``) their author and organisation objects,
+    made of the columns the rows hold: no query."""
+    for thread in threads:
+        row = thread.__dict__
+        organisation = None
+        if thread.organisation_id is not None:
+            organisation = _listed_organisation(
+                thread, thread.organisation_id, "listed_organisation_"
+            )
+        _ORGANISATION_OF_THREAD.set_cached_value(thread, organisation)
+        author = None
+        if thread.author_id is not None:
+            author = User.from_db(
+                thread._state.db,
+                ["id", "organisation_id", *_PERSON_COLUMNS],
+                [
+                    thread.author_id,
+                    row["listed_author_organisation_id"],
+                    *(row[f"listed_author_{name}"] for name in _PERSON_COLUMNS),
+                ],
+            )
+            belongs_to = row["listed_author_organisation_id"]
+            _ORGANISATION_OF_PERSON.set_cached_value(
+                author,
+                None
+                if belongs_to is None
+                else _listed_organisation(thread, belongs_to, "listed_author_organisation_"),
+            )
+        _AUTHOR_OF_THREAD.set_cached_value(thread, author)
+
+
+def _listed_organisation(thread: Thread, pk: int, prefix: str) -> Organisation:
+    row = thread.__dict__
+    return Organisation.from_db(
+        thread._state.db,
+        ["id", *_ORGANISATION],
+        [pk, *(row[f"{prefix}{name}"] for name in _ORGANISATION)],
+    )
 
 
 def _rows_for(viewer_id: int | None, *ids: int) -> QuerySet[Thread]:
-    threads = Thread.objects.filter(pk__in=ids)
-    return _with_viewer_state(threads, viewer_id, *_READ_RULE).annotate(listed_tags=_tag_list())
+    # Of the thread, what a row shows and what ``permissions.can_read_thread``
+    # reads besides (its category's read roles come with ``_listed_columns``).
+    threads = (
+        Thread.objects.filter(pk__in=ids)
+        .only(*_LISTED, "audience_roles")
+        .annotate(**_listed_columns(), listed_tags=_tag_list())
+    )
+    return _with_state(threads, viewer_id)
 
 
 _LIST_ROWS = Compiled(_rows_for, arity=1 + THREADS_PER_PAGE)

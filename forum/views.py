@@ -70,7 +70,7 @@ def _thread_list_page(request: HttpRequest, template: str, context: dict) -> Htt
 
 def index(request: HttpRequest) -> HttpResponse:
     categories = selectors.category_list(viewer=request.user)
-    page = selectors.thread_list(viewer=request.user, page=page_param(request))
+    page = selectors.thread_list(viewer=request.user, page=page_param(request), people=False)
     return _thread_list_page(
         request,
         "forum/index.html",
@@ -91,6 +91,7 @@ def category_detail(request: HttpRequest, slug: str) -> HttpResponse:
         category=category,
         tag=request.GET.get("tag", "")[:100],
         page=page_param(request),
+        people=False,  # the rows are rendered (``_thread_list_page``)
     )
     return _thread_list_page(
         request,

@@ -265,6 +265,7 @@ def _fresh_cache():
     cache.clear()
     caches["kept"].clear()
     fragments.process_pages.clear()
+    fragments.process_rows.clear()
 
 
 @pytest.fixture

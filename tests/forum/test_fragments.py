@@ -6,8 +6,10 @@ import re
 
 import pytest
 from django.core.cache import cache
+from django.db import connection
 from django.template.loader import render_to_string
 from django.test import Client, override_settings
+from django.test.utils import CaptureQueriesContext
 
 from accounts.models import Role
 from forum import fragments, selectors, services
@@ -172,26 +174,33 @@ def test_a_post_cannot_carry_the_placeholder_that_becomes_a_readers_token(world)
         assert fragments.csrf_placeholder.__wrapped__() != fragments.csrf_placeholder()
 
 
-def test_a_second_viewer_of_the_same_kind_renders_nothing(world, monkeypatch):
-    cache.clear()
-    thread = world["thread"]
-    client_for(world["other"]).get(thread.get_absolute_url())
+def renderings(monkeypatch, template_name: str, what) -> list:
+    """What each rendering of ``template_name`` by the fragment cache was of, in
+    order (``what`` names it from the rendering's context)."""
     rendered = []
     original = fragments.get_template
 
     def counting(name):
         template = original(name)
-        if name == fragments.TEMPLATE:
+        if name == template_name:
             render = template.render
 
             def tracked(context=None, request=None):
-                rendered.append(context["post"].number)
+                rendered.append(what(context))
                 return render(context, request)
 
             template.render = tracked
         return template
 
     monkeypatch.setattr(fragments, "get_template", counting)
+    return rendered
+
+
+def test_a_second_viewer_of_the_same_kind_renders_nothing(world, monkeypatch):
+    cache.clear()
+    thread = world["thread"]
+    client_for(world["other"]).get(thread.get_absolute_url())
+    rendered = renderings(monkeypatch, fragments.TEMPLATE, lambda context: context["post"].number)
     viewer = UserFactory(organisation=world["other"].organisation, handle="third")
     client_for(viewer).get(thread.get_absolute_url())
     assert rendered == []
@@ -233,3 +242,67 @@ def test_thread_rows_show_each_viewers_reading_state_and_new_activity(world):
     row = rows(reader.get("/forum/c/ict/").content.decode())[str(thread.pk)]
     assert 'data-new-posts="1"' in row
     assert "8 viestiä" in row
+
+
+def test_a_list_row_shows_its_people_and_category_as_they_are_now(world):
+    """A row's rendering is kept under its people's and category's columns: a name
+    changed, or a member anonymised, shows on the next view of the list, though
+    the old row is kept in this process and in the cache."""
+    from accounts.services import member_anonymise
+
+    cache.clear()
+    thread, author = world["thread"], world["author"]
+    reader = client_for(world["other"])
+    row = rows(reader.get("/forum/c/ict/").content.decode())[str(thread.pk)]
+    assert "Liisa Koskinen, Pori" in row
+    author.display_name = "Liisa K."
+    author.save(update_fields=["display_name"])
+    pori = author.organisation
+    pori.name_fi = "Porin kaupunki"
+    pori.save()
+    category = thread.category
+    category.name_fi = "Tietohallinto"
+    category.save()
+    row = rows(reader.get("/forum/c/ict/").content.decode())[str(thread.pk)]
+    assert "Liisa K., Porin kaupunki · Tietohallinto" in row
+    admin = UserFactory(organisation=pori, handle="admin", roles=[Role.PLATFORM_ADMIN])
+    member_anonymise(actor=admin, user=author)
+    row = rows(reader.get("/forum/c/ict/").content.decode())[str(thread.pk)]
+    assert "Liisa" not in row
+    assert "Entinen jäsen (Porin kaupunki), Porin kaupunki" in row
+
+
+def test_a_list_read_again_is_rendered_and_fetched_once(world, monkeypatch):
+    """The second view of a list takes its rows from the process's copies: no
+    rendering and no cache read. A new post renders its thread's row alone, with
+    its people (read from the row's own columns, with no query of their own)."""
+    cache.clear()
+    reader = client_for(world["other"])
+    for n in range(3):
+        services.thread_create(
+            actor=world["member"], category=world["thread"].category, title=f"T{n}", body="x"
+        )
+    first = reader.get("/forum/c/ict/").content.decode()
+    assert len(rows(first)) == 4
+    rendered = renderings(
+        monkeypatch, fragments.ROW_TEMPLATE, lambda context: context["thread"].title
+    )
+    read = []
+    original_read = fragments.cache.get_many
+
+    def counting_read(keys, *args, **kwargs):
+        read.append(len(keys))
+        return original_read(keys, *args, **kwargs)
+
+    monkeypatch.setattr(fragments.cache, "get_many", counting_read)
+    assert rows(reader.get("/forum/c/ict/").content.decode()) == rows(first)
+    assert (rendered, read) == ([], [])
+    services.post_create(actor=world["author"], thread=world["thread"], body="news")
+    with CaptureQueriesContext(connection) as queries:
+        page = reader.get("/forum/c/ict/").content.decode()
+    assert (rendered, read) == (["Shared GIS"], [1])
+    assert "Liisa Koskinen, Pori" in rows(page)[str(world["thread"].pk)]
+    people_read = [
+        q for q in queries if re.search(r'FROM "accounts_(user|organisation)"', q["sql"])
+    ]
+    assert len(people_read) == 1  # the viewer's own account
