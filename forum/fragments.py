@@ -142,10 +142,16 @@ def _signature(post: Post) -> tuple[object, ...]:
     )
 
 
+# Renewed when the code that makes a row's content changes without its template:
+# rows rendered by the old code are then never read again.
+ROW_RENDERING = 2
+
+
 def _row_signature(thread: Thread) -> tuple[object, ...]:
     """Everything a thread list's row shows of ``thread`` (``forum.selectors.thread_list``)
     for this viewer."""
     return (
+        ROW_RENDERING,
         thread.pk,
         thread.title,
         thread.publicity,

@@ -315,13 +315,26 @@ def _listed_columns() -> dict[str, F]:
     }
 
 
+def _made_of[M: Model](model: type[M], db: str | None, values: dict[str, Any]) -> M:
+    """An instance of ``model`` with ``values`` (by attribute name) loaded and its
+    other fields deferred, as ``only`` would make it. ``Model.from_db`` takes the
+    values in the model's own field order, whatever the order of their names."""
+    fields = [f.attname for f in model._meta.concrete_fields if f.attname in values]
+    if len(fields) != len(values):
+        raise ValueError(f"not fields of {model.__name__}: {set(values) - set(fields)}")
+    return model.from_db(db, fields, [values[name] for name in fields])
+
+
 def _listed_category(thread: Thread, snapshot: dict[int, category_rules.Rule]) -> Category:
     """``thread``'s category, made of its listed columns (the fields ``only`` would load)."""
     row = thread.__dict__
-    category = Category.from_db(
+    category = _made_of(
+        Category,
         thread._state.db,
-        ["id", *_CATEGORY_COLUMNS],
-        [thread.category_id, *(row[f"listed_category_{name}"] for name in _CATEGORY_COLUMNS)],
+        {
+            "id": thread.category_id,
+            **{name: row[f"listed_category_{name}"] for name in _CATEGORY_COLUMNS},
+        },
     )
     rule = snapshot.get(category.pk)
     if rule is not None:
@@ -355,14 +368,14 @@ def give_row_people(threads: Sequence[Thread]) -> None:
         _ORGANISATION_OF_THREAD.set_cached_value(thread, organisation)
         author = None
         if thread.author_id is not None:
-            author = User.from_db(
+            author = _made_of(
+                User,
                 thread._state.db,
-                ["id", "organisation_id", *_PERSON_COLUMNS],
-                [
-                    thread.author_id,
-                    row["listed_author_organisation_id"],
-                    *(row[f"listed_author_{name}"] for name in _PERSON_COLUMNS),
-                ],
+                {
+                    "id": thread.author_id,
+                    "organisation_id": row["listed_author_organisation_id"],
+                    **{name: row[f"listed_author_{name}"] for name in _PERSON_COLUMNS},
+                },
             )
             belongs_to = row["listed_author_organisation_id"]
             _ORGANISATION_OF_PERSON.set_cached_value(
@@ -376,10 +389,10 @@ def give_row_people(threads: Sequence[Thread]) -> None:
 
 def _listed_organisation(thread: Thread, pk: int, prefix: str) -> Organisation:
     row = thread.__dict__
-    return Organisation.from_db(
+    return _made_of(
+        Organisation,
         thread._state.db,
-        ["id", *_ORGANISATION],
-        [pk, *(row[f"{prefix}{name}"] for name in _ORGANISATION)],
+        {"id": pk, **{name: row[f"{prefix}{name}"] for name in _ORGANISATION}},
     )
 
 

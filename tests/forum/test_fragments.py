@@ -272,6 +272,33 @@ def test_a_list_row_shows_its_people_and_category_as_they_are_now(world):
     assert "Entinen jäsen (Porin kaupunki), Porin kaupunki" in row
 
 
+def test_a_list_row_and_the_feed_name_the_author_as_every_page_does(world):
+    """A row's author is made of the row's columns: each in its own field, so the
+    name shown is the one the member goes by (their display name, else their full
+    name, else their username), in the list and in the category's feed alike."""
+    author = world["author"]
+    author.first_name, author.last_name, author.username = "Liisa", "Koski", "lkoski"
+    author.display_name = "Liisa K. (ICT)"
+    author.save()
+    thread, reader = world["thread"], world["other"]
+    client = client_for(reader)
+    feed_url = f"/forum/c/ict/feed/{reader.feed_token}/"
+
+    def shown() -> tuple[str, str]:
+        row = rows(client.get("/forum/c/ict/").content.decode())[str(thread.pk)]
+        name = re.search(r'<div class="meta">([^,<]+)', row).group(1)
+        feed = client.get(feed_url).content.decode()
+        return name, re.search(r"<author><name>([^<]+)</name>", feed).group(1)
+
+    assert shown() == ("Liisa K. (ICT)", "Liisa K. (ICT)")
+    author.display_name = ""
+    author.save()
+    assert shown() == ("Liisa Koski", "Liisa Koski")
+    author.first_name = author.last_name = ""
+    author.save()
+    assert shown() == ("lkoski", "lkoski")
+
+
 def test_a_list_read_again_is_rendered_and_fetched_once(world, monkeypatch):
     """The second view of a list takes its rows from the process's copies: no
     rendering and no cache read. A new post renders its thread's row alone, with
