@@ -18,6 +18,7 @@ import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
+from typing import Any
 
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
@@ -68,9 +69,21 @@ def current(key: str) -> str:
 
 def current_many(keys: Sequence[str]) -> list[str]:
     """The tokens under ``keys``, in order: one read of the cache where it holds them all."""
+    return _current_many(keys, None)[0]
+
+
+def current_many_with(keys: Sequence[str], also: str) -> tuple[list[str], Any]:
+    """``current_many(keys)``, and what the cache holds under ``also`` (None if
+    nothing), read in one round trip."""
+    return _current_many(keys, also)
+
+
+def _current_many(keys: Sequence[str], also: str | None) -> tuple[list[str], Any]:
     memo = _read.get()
     read = memo if memo is not None else {}
     wanted = [key for key in keys if key not in read]
+    if also is not None:
+        wanted.append(also)
     found = cache.get_many(wanted) if wanted else {}
     tokens = [
         read[key] if key in read else str(found[key]) if key in found else current(key)
@@ -78,7 +91,7 @@ def current_many(keys: Sequence[str]) -> list[str]:
     ]
     if memo is not None:
         memo.update(zip(keys, tokens, strict=True))
-    return tokens
+    return tokens, found.get(also) if also is not None else None
 
 
 def _forget(keys: Sequence[str]) -> None:

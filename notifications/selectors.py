@@ -86,28 +86,30 @@ def unread_count(*, user: User) -> int:
     one arriving, read or deleted, in the services, the back office or a bulk
     write), the member's roles and organisation, and the access version that
     every change to who may read a target renews
-    (``notifications.kinds.register_target``). Both versions are read before
-    counting: a change committed meanwhile renews one of them, and the count kept
-    under the old one is never read again. A page view with the count kept reads
-    the cache twice and the database not at all. Counts are kept only outside a
+    (``notifications.kinds.register_target``). The count is kept with both
+    versions, read before counting: a change committed meanwhile renews one of
+    them, and the count kept with the old one is never taken again. A page view
+    with the count kept reads the cache once (the versions and the count
+    together) and the database not at all. Counts are kept only outside a
     transaction, so nothing that could still be rolled back is cached.
     """
     if not user.is_authenticated:
         return 0
     if connection.in_atomic_block:
         return _count_unread(user)
+    version_keys = [ACCESS_VERSION_KEY, unread_version_key(user.pk)]
+    key = _count_key(user)
     try:
-        versions = cache_versions.current_many([ACCESS_VERSION_KEY, unread_version_key(user.pk)])
-        key = _count_key(user, versions)
-        kept = cache.get(key)
+        # The versions and the kept count in one round trip to the cache.
+        versions, kept = cache_versions.current_many_with(version_keys, key)
     except Exception:  # a cache that is away slows the page down, never breaks it
         logger.warning("An unread count could not be read from the cache", exc_info=True)
         return _count_unread(user)
-    if kept is not None:
-        return int(kept)
+    if isinstance(kept, tuple) and kept[0] == versions:
+        return int(kept[1])
     count = _count_unread(user)
     try:
-        cache.set(key, count, COUNT_TIMEOUT)
+        cache.set(key, (versions, count), COUNT_TIMEOUT)
     except Exception:
         logger.warning("An unread count could not be cached", exc_info=True)
     return count
@@ -116,22 +118,24 @@ def unread_count(*, user: User) -> int:
 _COUNTED = ("pk", "kind", "target_type", "target_id")
 
 
-def _count_key(user: User, versions: list[str]) -> str:
-    """The cache key of ``user``'s unread count under ``versions`` (the access
-    version and the member's own)."""
+def _count_key(user: User) -> str:
+    """The cache key of ``user``'s unread count, kept with the versions it was
+    counted under (the access version and the member's own)."""
     database = settings.DATABASES["default"]
     made_of = repr(
         (
             (database.get("HOST"), database.get("PORT"), str(database["NAME"])),
             user.pk,
-            versions,
             user.organisation_id,
             user.is_active,
             user.is_superuser,
             sorted(user.role_set),
         )
     )
-    return "notifications:unread:" + hashlib.blake2b(made_of.encode(), digest_size=16).hexdigest()
+    # "unread-of": kept with its versions; "unread" held the bare count.
+    return (
+        "notifications:unread-of:" + hashlib.blake2b(made_of.encode(), digest_size=16).hexdigest()
+    )
 
 
 def _count_unread(user: User) -> int:

@@ -110,6 +110,40 @@ def test_the_count_is_kept_and_follows_the_members_notifications(world):
     assert count(world) == 0
 
 
+def test_a_kept_count_is_one_read_of_the_cache_in_a_request(world, monkeypatch):
+    """The versions and the count kept with them come in one round trip; a count
+    kept with another version is not taken."""
+    from config import cache_versions
+
+    tell(world, "Yksi")
+    reader = User.objects.get(pk=world["reader"].pk)
+    assert selectors.unread_count(user=reader) == 1
+    reads, inside = [], []
+    for name in ("get", "get_many"):
+        original = getattr(cache, name)
+
+        def counted(*args, original=original, name=name, **kwargs):
+            if not inside:  # a cache without get_many of its own gets each key
+                reads.append(name)
+            inside.append(name)
+            try:
+                return original(*args, **kwargs)
+            finally:
+                inside.pop()
+
+        monkeypatch.setattr(cache, name, counted)
+    with cache_versions.read_once(), CaptureQueriesContext(connection) as queries:
+        assert selectors.unread_count(user=reader) == 1
+    assert (reads, queries.captured_queries) == (["get_many"], [])
+    # Kept with a version that is no longer current (renewed by a change whose
+    # renewal raced the count): counted afresh, not taken.
+    monkeypatch.undo()
+    key = selectors._count_key(reader)
+    versions, _count = cache.get(key)
+    cache.set(key, (["another", versions[1]], 5), 60)
+    assert selectors.unread_count(user=reader) == 1
+
+
 def test_a_notification_arriving_while_counting_is_not_kept(world, monkeypatch):
     tell(world, "Yksi")
     tell(world, "Kaksi")
