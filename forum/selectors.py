@@ -143,19 +143,16 @@ def _readable_threads(viewer: User, *, leave_out_muted: bool = False) -> QuerySe
     return threads
 
 
-def _with_viewer_state(
-    threads: QuerySet[Thread], viewer: User | int | None, *also: str
-) -> QuerySet[Thread]:
-    """``threads`` with what a list's row shows: their people, tags, and the viewer's
+def _with_viewer_state(threads: QuerySet[Thread], viewer: User | int | None) -> QuerySet[Thread]:
+    """``threads`` with what a list of them shows: their people, and the viewer's
     reading state and tracking level (``viewer`` a member or their id; None for
-    someone signed out). ``also``: more of the threads' fields to load."""
+    someone signed out)."""
     threads = threads.select_related(
         "author", "organisation", "category", "author__organisation"
     ).only(
-        # What a row shows (``forum.fragments._row_signature``), and no more: the
-        # JSON of audiences and read rules is thirty rows' decoding for nothing.
+        # What a list shows, and no more: the JSON of audiences and read rules
+        # is thirty rows' decoding for nothing.
         *_LISTED,
-        *also,
         "category__slug",
         "category__name_fi",
         "category__name_sv",
@@ -295,7 +292,7 @@ def _list_rows(viewer: User, wanted: list[int]) -> list[Thread]:
 # The columns of a listed thread's category, author (with their organisation) and
 # organisation, read with the thread's row as plain values (``_listed_columns``).
 _CATEGORY_COLUMNS = ("slug", "name_fi", "name_sv", "name_en", "read_roles")
-_PERSON_COLUMNS = ("display_name", "first_name", "last_name", "username", "anonymised_at")
+_PERSON_COLUMNS = tuple(name for name in _PERSON if name != "organisation")
 _CATEGORY_OF_THREAD = Thread._meta.get_field("category")
 _AUTHOR_OF_THREAD = Thread._meta.get_field("author")
 _ORGANISATION_OF_THREAD = Thread._meta.get_field("organisation")
