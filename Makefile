@@ -14,7 +14,10 @@ $(VENV)/.installed: pyproject.toml
 	@command -v python$(PYTHON_VERSION) >/dev/null || { echo "Python $(PYTHON_VERSION) is required (see .python-version)"; exit 1; }
 	test -x $(PY) || python$(PYTHON_VERSION) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check uv
-	$(VENV)/bin/uv pip install --quiet -p $(PY) -r pyproject.toml --extra dev
+	# Compiled once here: where PYTHONDONTWRITEBYTECODE is set, every process
+	# (each served Daphne, each command) would otherwise compile the libraries
+	# it imports anew, about three seconds each.
+	$(VENV)/bin/uv pip install --quiet --compile-bytecode -p $(PY) -r pyproject.toml --extra dev
 	touch $@
 
 node_modules/.installed: package.json

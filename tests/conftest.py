@@ -249,6 +249,30 @@ def _audit_log_flushable():
         yield
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(request, django_test_environment, django_db_blocker, django_db_keepdb):
+    """pytest-django's set-up of the test database, started from a migrated template
+    (tests.template_db) instead of migrating afresh in every run."""
+    from django.test.utils import setup_databases, teardown_databases
+
+    from tests.template_db import test_database_from_template
+
+    verbosity = request.config.option.verbose
+    with django_db_blocker.unblock(), test_database_from_template() as copied:
+        # No test asks for a serialized rollback, so nothing is serialized.
+        config = setup_databases(
+            verbosity=verbosity,
+            interactive=False,
+            aliases={"default"},
+            serialized_aliases=set(),
+            keepdb=copied or django_db_keepdb,
+        )
+    yield
+    if not django_db_keepdb:
+        with django_db_blocker.unblock():
+            teardown_databases(config, verbosity=verbosity)
+
+
 @pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"

@@ -35,7 +35,7 @@ def database_url() -> str:
 
 
 class Daphne:
-    def __init__(self, env: dict[str, str], port: int | None = None):
+    def __init__(self, env: dict[str, str], port: int | None = None, *, wait: bool = True):
         self.port = port or free_port()
         self.env = env
         self.url = f"http://127.0.0.1:{self.port}"
@@ -64,6 +64,11 @@ class Daphne:
             stdout=subprocess.DEVNULL,
             stderr=self.log,
         )
+        if wait:
+            self.wait()
+
+    def wait(self) -> None:
+        """Returns once the server answers."""
         wait_for(f"{self.url}/healthz", timeout=90)
 
     def stop(self) -> None:
@@ -91,7 +96,15 @@ def daphnes(transactional_db):
         "REDIS_PREFIX": f"test-{uuid.uuid4().hex[:8]}",
         "DEBUG": "1",
     }
-    servers = [Daphne(env), Daphne(env)]
+    # Started together: each spends seconds importing the platform before it answers.
+    servers = [Daphne(env, wait=False), Daphne(env, wait=False)]
+    try:
+        for server in servers:
+            server.wait()
+    except BaseException:
+        for server in servers:
+            server.stop()
+        raise
     yield servers
     for server in servers:
         server.stop()
