@@ -255,7 +255,7 @@ def django_db_setup(request, django_test_environment, django_db_blocker, django_
     (tests.template_db) instead of migrating afresh in every run."""
     from django.test.utils import setup_databases, teardown_databases
 
-    from tests.template_db import test_database_from_template
+    from tests.template_db import release_test_database, test_database_from_template
 
     verbosity = request.config.option.verbose
     with django_db_blocker.unblock(), test_database_from_template() as copied:
@@ -271,10 +271,11 @@ def django_db_setup(request, django_test_environment, django_db_blocker, django_
     if not django_db_keepdb:
         with django_db_blocker.unblock():
             try:
+                release_test_database()
                 teardown_databases(config, verbosity=verbosity)
             except Exception as error:
-                # As pytest-django does: a server a test started may still hold a
-                # connection; the next run drops the database before it starts.
+                # As pytest-django does; the next run drops the database before it
+                # starts.
                 request.node.warn(
                     pytest.PytestWarning(f"The test database was not dropped: {error!r}")
                 )

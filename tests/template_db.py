@@ -63,6 +63,21 @@ def test_database_from_template() -> Iterator[bool]:
         yield False
 
 
+def release_test_database() -> None:
+    """Ends the sessions still connected to the test database (those of threads and
+    servers the tests started), so that it can be dropped."""
+    if connection.vendor != "postgresql":
+        return
+    name = connection.settings_dict["NAME"]
+    connection.close()
+    with _admin_connection() as admin:
+        admin.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE datname = %s AND pid <> pg_backend_pid()",
+            [name],
+        )
+
+
 def _admin_connection():
     import psycopg
 
