@@ -135,7 +135,11 @@ def _sqlite() -> Iterator[bool]:
             return
         yield False
         connection.close()
-        _sqlite_copy(test_path, template)
+        # Copied under another name and then renamed: a run cut off while copying
+        # leaves no half-made template behind.
+        partial = template.with_suffix(".partial")
+        _sqlite_copy(test_path, partial)
+        partial.replace(template)
         for old in test_path.parent.glob(f"{PREFIX}*.sqlite3"):
             if old != template:
                 old.unlink(missing_ok=True)
