@@ -250,7 +250,9 @@ def _audit_log_flushable():
 
 
 @pytest.fixture(scope="session")
-def django_db_setup(request, django_test_environment, django_db_blocker, django_db_keepdb):
+def django_db_setup(
+    request, django_test_environment, django_db_blocker, django_db_keepdb, django_db_createdb
+):
     """pytest-django's set-up of the test database, started from a migrated template
     (tests.template_db) instead of migrating afresh in every run."""
     from django.test.utils import setup_databases, teardown_databases
@@ -265,7 +267,7 @@ def django_db_setup(request, django_test_environment, django_db_blocker, django_
             interactive=False,
             aliases={"default"},
             serialized_aliases=set(),
-            keepdb=copied or django_db_keepdb,
+            keepdb=copied or (django_db_keepdb and not django_db_createdb),
         )
     yield
     if not django_db_keepdb:

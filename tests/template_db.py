@@ -107,8 +107,7 @@ def _postgresql() -> Iterator[bool]:
             # A template may have no one connected to it while it is copied: the
             # test database's pooled connections are closed first.
             connection.close()
-            if hasattr(connection, "close_pool"):
-                connection.close_pool()
+            connection.close_pool()
             admin.execute(f'CREATE DATABASE "{template}" TEMPLATE "{test_name}"')
             # Templates of earlier migrations are of no more use.
             for (name,) in admin.execute(
