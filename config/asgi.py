@@ -33,6 +33,11 @@ application = ProtocolTypeRouter(
     }
 )
 
+# Served by Daphne, a websocket frame goes to its socket as it is written (see the module).
+from live.immediate_writes import install  # noqa: E402
+
+install()
+
 # What is loaded by now lives as long as the process: keep it out of the
 # garbage collector's full passes, which would otherwise walk it again and again.
 gc.freeze()
