@@ -46,9 +46,12 @@ def test_experts_of_two_cities_discuss_live(site, new_page):
     porvoo.get_by_label(re.compile("meddelande|message|viesti", re.I)).first.fill(
         "Vi testar ett nytt enkätverktyg i Borgå."
     )
+    # Pori sees that Porvoo is writing, until the post itself arrives.
+    expect(pori.locator("[data-typing]")).to_contain_text("kirjoittaa", timeout=2000)
     porvoo.locator("[data-reply-form] button[type=submit]:not([name=preview])").click()
 
     expect(pori.locator("#posts")).to_contain_text("Vi testar ett nytt enkätverktyg", timeout=2000)
+    expect(pori.locator("[data-typing]")).to_be_empty(timeout=1000)
     expect(pori.locator("#live-announcer")).not_to_be_empty()
     # The live post gets this viewer's controls: reply, react, flag, but not edit.
     newest = pori.locator("#posts article.post").last

@@ -30,7 +30,8 @@ class LiveConnection {
     this.open();
   }
 
-  on(type, handler) { this.handlers.set(type, handler); }
+  // Several parts of a page may listen for one type (the thread's posts, the typing line).
+  on(type, handler) { this.handlers.set(type, [...(this.handlers.get(type) ?? []), handler]); }
 
   open() {
     const scheme = window.location.protocol === "https:" ? "wss" : "ws";
@@ -63,7 +64,7 @@ class LiveConnection {
         }
         this.threads.set(event.thread, event.seq);
       }
-      this.handlers.get(event.type)?.(event);
+      for (const handler of this.handlers.get(event.type) ?? []) handler(event);
     });
     this.socket.addEventListener("close", (close) => {
       window.clearInterval(this.pinger);
@@ -170,11 +171,22 @@ function setupThread(live) {
     }
     presence.textContent = interpolate(gettext("Reading now: %(who)s"), { who }, true);
   });
+  let typist;
+  const typingEnds = () => {
+    window.clearTimeout(typingTimer);
+    typing.textContent = "";
+    typist = undefined;
+  };
   live.on("typing", (event) => {
     if (!typing) return;
     typing.textContent = interpolate(gettext("%(name)s is writing…"), { name: event.name }, true);
+    typist = event.user;
     window.clearTimeout(typingTimer);
-    typingTimer = window.setTimeout(() => { typing.textContent = ""; }, 5000);
+    typingTimer = window.setTimeout(typingEnds, 5000);
+  });
+  // Whoever was writing has sent it: their post, not "is writing…", is what is new.
+  live.on("post.created", (event) => {
+    if (typing && typist !== undefined && event.author === typist) typingEnds();
   });
   live.subscribe(thread, Number(posts.dataset.lastSeq));
 
